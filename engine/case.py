@@ -1,0 +1,238 @@
+"""Case files (`schema: duidan/case/v1`), loaded strictly.
+
+Everything a case refers to must resolve inside the file; dates must be in order; common facts
+must have the contract's types. A case that passes here can be evaluated without further checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from . import vocab as V
+from .documents import IsoDate, Model, read_document, validate, vocab
+from .errors import InputError, unknown
+from .rulebook import CircumstanceKind, LapseKind, Post, Severity, Tier, ViolationKind
+
+CASE_SCHEMA = "duidan/case/v1"
+
+Id = str  # validated by pattern on each field below
+ID_PATTERN = r"^[^\s/]{1,80}$"
+
+Scalar = bool | int | float | str
+
+
+class Unit(Model):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    tier: Tier
+    parent: str | None = None
+    supervisor: str | None = None
+
+
+class Person(Model):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = ""
+    unit: str
+    post: Post
+    portfolio: list[str] = []
+    from_: IsoDate | None = Field(default=None, alias="from")
+    to: IsoDate | None = None
+
+
+class Finding(Model):
+    id: str = Field(pattern=ID_PATTERN)
+    kind: LapseKind
+    unit: str
+    date: IsoDate
+    from_: IsoDate | None = Field(default=None, alias="from")
+    area: str | None = None
+    persons: list[str] = []
+    facts: dict[str, Scalar] = {}
+    description: str = ""
+
+    @property
+    def start(self) -> dt.date:
+        return self.from_ or self.date
+
+
+class Violation(Model):
+    id: str = Field(pattern=ID_PATTERN)
+    person: str
+    kind: ViolationKind
+    date: IsoDate
+    from_: IsoDate | None = Field(default=None, alias="from")
+    severity: Severity
+    area: str | None = None
+    facts: dict[str, Scalar] = {}
+    description: str = ""
+
+    @property
+    def start(self) -> dt.date:
+        return self.from_ or self.date
+
+
+class Circumstance(Model):
+    subject: str
+    kind: CircumstanceKind
+    note: str = ""
+
+
+class CaseHeader(Model):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = ""
+    reviewed_on: IsoDate | None = None
+
+
+class Case(Model):
+    schema_: Literal["duidan/case/v1"] = Field(alias="schema")
+    case: CaseHeader
+    units: list[Unit] = Field(min_length=1)
+    people: list[Person] = []
+    findings: list[Finding] = []
+    violations: list[Violation] = []
+    circumstances: list[Circumstance] = []
+
+    @field_validator("findings", "violations")
+    @classmethod
+    def _facts_typed(cls, items):
+        for item in items:
+            for name, value in item.facts.items():
+                problem = fact_value_problem(name, value, V.COMMON_FACTS)
+                if problem:
+                    raise ValueError(f"{item.id}: facts.{name}: {problem}")
+        return items
+
+    @property
+    def reviewed_on(self) -> dt.date:
+        """The review date: given, or the latest date in the case (never today's date)."""
+        if self.case.reviewed_on:
+            return self.case.reviewed_on
+        return max(_all_dates(self))
+
+
+def _all_dates(case: Case) -> list[dt.date]:
+    out = []
+    for p in case.people:
+        out += [d for d in (p.from_, p.to) if d]
+    for f in [*case.findings, *case.violations]:
+        out += [d for d in (f.from_, f.date) if d]
+    return out or [dt.date(1970, 1, 1)]
+
+
+def fact_value_problem(name: str, value: Any, declared: dict[str, Any]) -> str | None:
+    """Why `value` is not a valid value of fact `name`, or None. Undeclared facts are kept as-is."""
+    kind = declared.get(name)
+    if kind is None:
+        return None
+    if isinstance(kind, tuple):
+        return None if value in kind else unknown("value", value, kind)
+    if kind == "boolean":
+        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"expected a number, got {value!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"expected a finite number, got {value!r}"
+    if abs(value) >= 2**53:
+        return "number too large"
+    if kind == "integer" and (not float(value).is_integer()):
+        return f"expected a whole number, got {value!r}"
+    if kind == "ratio" and not 0 <= value <= 1:
+        return f"expected a ratio between 0 and 1, got {value!r}"
+    if kind in ("integer", "number") and name in ("amount", "count", "years", "people", "days_overdue") and value < 0:
+        return f"expected zero or more, got {value!r}"
+    return None
+
+
+def check_references(case: Case, file: str) -> None:
+    """Every id referenced resolves inside the file; ids unique; dates in order."""
+    problems: list[tuple[str, str]] = []
+    units = {u.id for u in case.units}
+    people = {p.id for p in case.people}
+
+    def dup(section: str, items):
+        seen = set()
+        for i, it in enumerate(items):
+            if it.id in seen:
+                problems.append((f"{section}[{i}].id", f"duplicate id {it.id!r}"))
+            seen.add(it.id)
+
+    dup("units", case.units)
+    dup("people", case.people)
+    dup("findings", case.findings)
+    dup("violations", case.violations)
+    lapse_ids = [f.id for f in case.findings] + [v.id for v in case.violations]
+    if len(set(lapse_ids)) != len(lapse_ids):
+        problems.append(("violations", "a violation id repeats a finding id; ids must be unique"))
+
+    def ref(path: str, value: str | None, valid: set[str], what: str):
+        if value is not None and value not in valid:
+            problems.append((path, unknown(what, value, sorted(valid))))
+
+    for i, u in enumerate(case.units):
+        ref(f"units[{i}].parent", u.parent, units, "unit")
+        ref(f"units[{i}].supervisor", u.supervisor, units, "unit")
+        if u.parent == u.id:
+            problems.append((f"units[{i}].parent", "a unit cannot be its own parent"))
+        sup = next((x for x in case.units if x.id == u.supervisor), None)
+        if sup is not None and sup.tier not in V.SUPERVISORY_TIERS:
+            problems.append((f"units[{i}].supervisor",
+                             f"{sup.id!r} is a {sup.tier} unit; a supervisor is a discipline body "
+                             f"({', '.join(V.SUPERVISORY_TIERS)})"))
+    _check_parent_cycles(case, problems)
+    for i, p in enumerate(case.people):
+        ref(f"people[{i}].unit", p.unit, units, "unit")
+        if p.from_ and p.to and p.from_ > p.to:
+            problems.append((f"people[{i}].to", f"left the post ({p.to}) before taking it ({p.from_})"))
+    for i, f in enumerate(case.findings):
+        ref(f"findings[{i}].unit", f.unit, units, "unit")
+        for j, pid in enumerate(f.persons):
+            ref(f"findings[{i}].persons[{j}]", pid, people, "person")
+        if f.from_ and f.from_ > f.date:
+            problems.append((f"findings[{i}].from", f"the period starts ({f.from_}) after it ends ({f.date})"))
+    for i, v in enumerate(case.violations):
+        ref(f"violations[{i}].person", v.person, people, "person")
+        if v.from_ and v.from_ > v.date:
+            problems.append((f"violations[{i}].from", f"the period starts ({v.from_}) after it ends ({v.date})"))
+    for i, c in enumerate(case.circumstances):
+        ref(f"circumstances[{i}].subject", c.subject, units | people, "subject (unit or person)")
+    if not case.findings and not case.violations:
+        problems.append(("findings", "a case needs at least one finding or one violation"))
+    if case.case.reviewed_on:
+        for i, f in enumerate([*case.findings, *case.violations]):
+            if f.date > case.case.reviewed_on:
+                section = "findings" if i < len(case.findings) else "violations"
+                k = i if i < len(case.findings) else i - len(case.findings)
+                problems.append((f"{section}[{k}].date", f"after the review date {case.case.reviewed_on}"))
+    if problems:
+        raise InputError(file, problems)
+
+
+def _check_parent_cycles(case: Case, problems: list) -> None:
+    parent = {u.id: u.parent for u in case.units}
+    for start in sorted(parent):
+        seen, cur = set(), start
+        while cur is not None and cur in parent:
+            if cur in seen:
+                problems.append(("units", f"the parent chain of {start!r} loops back on itself"))
+                return
+            seen.add(cur)
+            cur = parent[cur]
+
+
+def parse_case(data: Any, file: str) -> Case:
+    """Validate already-parsed data (YAML, JSON, a JSON Lines record, a CSV-built dict)."""
+    if isinstance(data, dict) and "schema" in data and data["schema"] != CASE_SCHEMA:
+        raise InputError.one(file, "schema", f"expected {CASE_SCHEMA!r}, got {data['schema']!r}")
+    case = validate(Case, data, file)
+    check_references(case, file)
+    return case
+
+
+def load_case(path: str | Path) -> Case:
+    path = Path(path)
+    return parse_case(read_document(path), str(path))

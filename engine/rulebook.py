@@ -1,0 +1,424 @@
+"""The rulebook: both responsibility lists, the rules that enforce them, forms and circumstances.
+
+A rulebook is a directory of YAML files (see rules/README.md for the layout). Loading is strict:
+unknown keys, kinds, tiers, posts and dangling clause references are errors naming the file, the
+field path and the closest valid value. The loaded rulebook is content-addressed: its digest is
+the hash of its canonical content, so formatting and comments do not change it, and any change of
+substance does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from . import vocab as V
+from .documents import IsoDate, Model, canonical_json, read_document, sha256, validate, vocab
+from .errors import InputError, unknown
+
+RULEBOOK_SCHEMA = "duidan/rulebook/v1"
+LIST_SCHEMA = "duidan/list/v1"
+RULES_SCHEMA = "duidan/rules/v1"
+
+Tier = vocab("tier", V.TIERS, V.ALIASES["tier"])
+Post = vocab("post", V.POSTS, V.ALIASES["post"])
+LapseKind = vocab("lapse kind", V.LAPSE_KINDS, V.ALIASES["lapse"])
+ViolationKind = vocab("violation kind", V.VIOLATION_KINDS, V.ALIASES["violation"])
+Severity = vocab("severity", V.SEVERITIES, V.ALIASES["severity"])
+CircumstanceKind = vocab("circumstance kind", V.CIRCUMSTANCE_KINDS, V.ALIASES["circumstance"])
+Track = vocab("track", V.TRACKS)
+Grade = vocab("grade", V.GRADES)
+Relation = vocab("relation", V.RELATIONS)
+Sanction = vocab("sanction", V.SANCTIONS)
+Measure = vocab("measure", V.MEASURES)
+Form = vocab("form", tuple(dict.fromkeys(V.PERSON_FORMS + V.UNIT_FORMS)))
+
+
+# ---------------------------------------------------------------- the lists
+
+class Revision(Model):
+    edition: str
+    text: str
+    gloss: str = ""
+
+
+class Clause(Model):
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+(\.\d+)*$")
+    text: str = Field(min_length=1)
+    gloss: str = ""
+    basis: list[str] = []
+    since: str | None = None          # edition that introduced it; default: the list's first
+    until: str | None = None          # edition that repealed it (not in force from then on)
+    revisions: list[Revision] = []    # later wording, by edition
+    enforceable: bool = True          # False: a duty no finding can show breached (`note` says why)
+    note: str = ""
+
+
+class Role(Model):
+    role: Literal["team", "principal", "member"]
+    title: str
+    clauses: list[Clause] = Field(min_length=1)
+
+
+class TierSection(Model):
+    tier: Tier
+    title: str
+    applies_to: list[Tier] = []       # unit tiers held to this section (villages to their township's)
+    roles: list[Role] = Field(min_length=1)
+
+
+class Edition(Model):
+    edition: str
+    in_force: IsoDate
+    title: str = ""
+
+
+class ResponsibilityList(Model):
+    schema_: Literal["duidan/list/v1"] = Field(alias="schema")
+    list: Literal["primary", "supervisory"]
+    title: str
+    issuer: str = ""
+    editions: list[Edition] = Field(min_length=1)
+    tiers: list[TierSection] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _editions_ordered(self):
+        dates = [e.in_force for e in self.editions]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("editions must be listed oldest first, with distinct in_force dates")
+        names = [e.edition for e in self.editions]
+        for section in self.tiers:
+            for role in section.roles:
+                for c in role.clauses:
+                    for ed in [c.since, c.until, *(r.edition for r in c.revisions)]:
+                        if ed is not None and ed not in names:
+                            raise ValueError(f"clause {c.id}: {unknown('edition', ed, names)}")
+        return self
+
+    def edition_at(self, day: dt.date) -> Edition | None:
+        """The edition in force on `day` (the latest whose in_force is not after it)."""
+        found = None
+        for e in self.editions:
+            if e.in_force <= day:
+                found = e
+        return found
+
+
+class ClauseView(Model):
+    """One clause as it reads in one edition: what a recommendation cites."""
+
+    id: str
+    list: str
+    edition: str
+    tier: str
+    role: str
+    text: str
+    gloss: str
+    basis: list[str]
+
+
+# ---------------------------------------------------------------- the rules
+
+FactOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "exists"]
+
+
+class FactTest(Model):
+    fact: str
+    op: FactOp
+    value: Any
+
+    @model_validator(mode="after")
+    def _value_shape(self):
+        if self.op == "in":
+            if not isinstance(self.value, list) or not self.value:
+                raise ValueError("op 'in' takes a non-empty list of values")
+        elif self.op == "exists":
+            if not isinstance(self.value, bool):
+                raise ValueError("op 'exists' takes true or false")
+        elif isinstance(self.value, (list, dict)) or self.value is None:
+            raise ValueError(f"op {self.op!r} takes a single value")
+        return self
+
+
+class When(Model):
+    on: Literal["finding", "violation"]
+    kinds: list[str] = Field(min_length=1)
+    tiers: list[Tier] = []           # tier of the unit where the lapse happened; empty = any
+    severities: list[Severity] = []  # violations only; empty = any
+    facts: list[FactTest] = []       # all must hold
+    facts_any: list[FactTest] = []   # at least one must hold (when given)
+
+    @model_validator(mode="after")
+    def _kinds_fit(self):
+        valid = V.LAPSE_KINDS if self.on == "finding" else V.VIOLATION_KINDS
+        for k in self.kinds:
+            if k not in valid:
+                raise ValueError(unknown(f"{self.on} kind", k, valid))
+        if self.severities and self.on != "violation":
+            raise ValueError("severities apply to violations only")
+        return self
+
+
+class Subject(Model):
+    relation: Relation
+    tiers: list[Tier] = []   # tier of the subject's own unit; empty = any
+    posts: list[Post] = []   # the subject's post; empty = any (units have none)
+
+
+class Rule(Model):
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
+    title: str
+    track: Track
+    effect: Literal["establish", "open"] = "establish"
+    when: When
+    subject: Subject
+    grade: Grade
+    form: Form | None = None
+    sanction: Sanction | None = None
+    measures: list[Measure] = []
+    requires: list[LapseKind] = []   # effect: open — the findings that would establish the track
+    cites: list[str] = []            # clause ids
+    basis: list[str] = []            # regulation articles
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        person = self.subject.relation not in ("unit", "supervising_body")
+        if self.effect == "establish" and self.form is None:
+            raise ValueError("an establishing rule needs a form")
+        if self.form is not None:
+            allowed = V.PERSON_FORMS if person else V.UNIT_FORMS
+            if self.form not in allowed:
+                raise ValueError(f"form {self.form!r} is not a form for a {'person' if person else 'unit'}; "
+                                 f"expected one of: {', '.join(allowed)}")
+        if (self.form == "disciplinary") != (self.sanction is not None):
+            raise ValueError("a sanction goes with form 'disciplinary', and only with it")
+        if self.effect == "open" and not self.requires:
+            raise ValueError("an opening rule names the findings that would establish it in `requires`")
+        if self.track == "direct":
+            if self.subject.relation != "violator" or self.when.on != "violation":
+                raise ValueError("a direct-track rule is about the violator of a violation")
+            if not self.basis:
+                raise ValueError("a direct-track rule cites its regulation basis")
+        elif self.effect == "establish" and not self.cites:
+            raise ValueError(f"a {self.track} rule that establishes accountability cites a clause of its list")
+        if self.subject.relation == "violator" and self.when.on != "violation":
+            raise ValueError("relation 'violator' needs a violation")
+        if self.subject.relation == "named_person" and self.when.on != "finding":
+            raise ValueError("relation 'named_person' needs a finding")
+        return self
+
+
+class RuleFile(Model):
+    schema_: Literal["duidan/rules/v1"] = Field(alias="schema")
+    rules: list[Rule] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- forms, circumstances, metadata
+
+class FormInfo(Model):
+    form: Form
+    subject: Literal["person", "unit"]
+    label: str
+    decided_by: str
+    basis: list[str] = []
+
+
+class CircumstanceInfo(Model):
+    kind: CircumstanceKind
+    effect: Literal["exempt", "lighter", "heavier"]
+    steps: int = Field(default=1, ge=0, le=3)
+    label: str
+    basis: list[str] = []
+
+
+class FactDecl(Model):
+    fact: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: Literal["number", "integer", "boolean", "ratio", "text"]
+    values: list[str] = []   # for text facts: the allowed values
+    description: str = ""
+
+
+class RulebookMeta(Model):
+    schema_: Literal["duidan/rulebook/v1"] = Field(alias="schema")
+    name: str
+    edition: str
+    title: str = ""
+    description: str = ""
+    lists: list[str] = Field(min_length=1)   # files, relative to the directory
+    rules: list[str] = Field(min_length=1)
+    forms: list[FormInfo] = Field(min_length=1)
+    circumstances: list[CircumstanceInfo] = Field(min_length=1)
+    facts: list[FactDecl] = []               # beyond the contract's common facts
+
+    @field_validator("forms")
+    @classmethod
+    def _all_forms(cls, forms: list[FormInfo]):
+        have = {(f.subject, f.form) for f in forms}
+        need = {("person", f) for f in V.PERSON_FORMS} | {("unit", f) for f in V.UNIT_FORMS}
+        missing = sorted(f"{s}:{f}" for s, f in need - have)
+        if missing:
+            raise ValueError(f"forms must describe every form; missing {', '.join(missing)}")
+        return forms
+
+
+class Rulebook(Model):
+    """Everything a determination depends on, loaded and cross-checked."""
+
+    meta: RulebookMeta
+    lists: dict[str, ResponsibilityList]
+    rules: list[Rule]
+    source: str = Field(default="", exclude=True)   # where it was loaded from; not part of the digest
+
+    @cached_property
+    def digest(self) -> str:
+        return sha256(canonical_json(self.model_dump(mode="json", by_alias=True)))
+
+    @cached_property
+    def clause_index(self) -> dict[str, tuple[str, str, str, Clause]]:
+        """clause id -> (list, tier, role, clause)."""
+        out = {}
+        for lst in self.lists.values():
+            for section in lst.tiers:
+                for role in section.roles:
+                    for c in role.clauses:
+                        out[c.id] = (lst.list, section.tier, role.role, c)
+        return out
+
+    @cached_property
+    def facts(self) -> dict[str, Any]:
+        declared: dict[str, Any] = dict(V.COMMON_FACTS)
+        for d in self.meta.facts:
+            declared[d.fact] = tuple(d.values) if d.type == "text" else d.type
+        return declared
+
+    @cached_property
+    def forms(self) -> dict[tuple[str, str], FormInfo]:
+        return {(f.subject, f.form): f for f in self.meta.forms}
+
+    @cached_property
+    def circumstances(self) -> dict[str, CircumstanceInfo]:
+        return {c.kind: c for c in self.meta.circumstances}
+
+    def clause_at(self, clause_id: str, day: dt.date) -> ClauseView | None:
+        """The clause as worded in the edition of its list in force on `day`; None if not in force."""
+        list_name, tier, role, c = self.clause_index[clause_id]
+        lst = self.lists[list_name]
+        ed = lst.edition_at(day)
+        if ed is None:
+            return None
+        order = [e.edition for e in lst.editions]
+        pos = order.index(ed.edition)
+        if c.since is not None and order.index(c.since) > pos:
+            return None
+        if c.until is not None and order.index(c.until) <= pos:
+            return None
+        text, gloss = c.text, c.gloss
+        for r in c.revisions:
+            if order.index(r.edition) <= pos:
+                text, gloss = r.text, r.gloss or gloss
+        return ClauseView(id=c.id, list=list_name, edition=ed.edition, tier=tier, role=role,
+                          text=text, gloss=gloss, basis=list(c.basis))
+
+    def summary(self) -> dict[str, str]:
+        return {"name": self.meta.name, "edition": self.meta.edition, "digest": self.digest}
+
+
+def bundled_path() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("duidan.rulebook")))
+
+
+def load_rulebook(directory: str | Path | None = None) -> Rulebook:
+    root = Path(directory) if directory is not None else bundled_path()
+    meta_path = root / "rulebook.yaml"
+    if not root.is_dir():
+        raise InputError.one(str(root), "(directory)", "no such rulebook directory")
+    if not meta_path.is_file():
+        raise InputError.one(str(meta_path), "(file)", "a rulebook directory needs a rulebook.yaml")
+    meta = validate(RulebookMeta, read_document(meta_path), str(meta_path))
+
+    lists: dict[str, ResponsibilityList] = {}
+    for i, rel in enumerate(meta.lists):
+        path = _inside(root, rel, meta_path, f"lists[{i}]")
+        lst = validate(ResponsibilityList, read_document(path), str(path))
+        if lst.list in lists:
+            raise InputError.one(str(path), "list", f"a second {lst.list!r} list; one file per list")
+        lists[lst.list] = lst
+    rules: list[Rule] = []
+    origin: dict[str, str] = {}
+    for i, rel in enumerate(meta.rules):
+        path = _inside(root, rel, meta_path, f"rules[{i}]")
+        rf = validate(RuleFile, read_document(path), str(path))
+        for j, r in enumerate(rf.rules):
+            if r.id in origin:
+                raise InputError.one(str(path), f"rules[{j}].id", f"duplicate rule id {r.id!r} (also in {origin[r.id]})")
+            origin[r.id] = str(path)
+        rules.extend(rf.rules)
+    book = Rulebook(meta=meta, lists=lists, rules=rules, source=str(root))
+    _cross_check(book, root, origin)
+    return book
+
+
+def _inside(root: Path, rel: str, meta_path: Path, where: str) -> Path:
+    path = (root / rel).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise InputError.one(str(meta_path), where, f"{rel!r} points outside the rulebook directory")
+    if not path.is_file():
+        raise InputError.one(str(meta_path), where, f"no such file {rel!r} in {root}")
+    return path
+
+
+def _cross_check(book: Rulebook, root: Path, origin: dict[str, str]) -> None:
+    """Clause ids unique, every citation resolves, every tested fact declared with a fitting op."""
+    seen: dict[str, str] = {}
+    for lst in book.lists.values():
+        for section in lst.tiers:
+            for role in section.roles:
+                for c in role.clauses:
+                    if c.id in seen:
+                        raise InputError.one(str(root), f"lists.{lst.list}", f"duplicate clause id {c.id!r}")
+                    seen[c.id] = lst.list
+    index = book.clause_index
+    for r in book.rules:
+        where = origin[r.id]
+        for k, cid in enumerate(r.cites):
+            if cid not in index:
+                raise InputError.one(where, f"rule {r.id}.cites[{k}]", unknown("clause", cid, index))
+            if r.track in ("primary", "supervisory") and index[cid][0] != r.track:
+                raise InputError.one(where, f"rule {r.id}.cites[{k}]",
+                                     f"clause {cid!r} is on the {index[cid][0]} list; a {r.track} rule cites its own list")
+        for group in ("facts", "facts_any"):
+            for k, t in enumerate(getattr(r.when, group)):
+                problem = fact_test_problem(t, book.facts)
+                if problem:
+                    raise InputError.one(where, f"rule {r.id}.when.{group}[{k}]", problem)
+
+
+def fact_test_problem(t: FactTest, declared: dict[str, Any]) -> str | None:
+    if t.fact not in declared:
+        return unknown("fact", t.fact, declared)
+    kind = declared[t.fact]
+    values = t.value if t.op == "in" else [t.value]
+    if t.op == "exists":
+        return None
+    if isinstance(kind, tuple):
+        if t.op not in ("eq", "ne", "in"):
+            return f"fact {t.fact!r} is one of {', '.join(kind)}; test it with eq, ne or in"
+        for v in values:
+            if v not in kind:
+                return unknown(f"value of {t.fact}", v, kind)
+        return None
+    if kind == "boolean":
+        if t.op not in ("eq", "ne") or not isinstance(t.value, bool):
+            return f"fact {t.fact!r} is true or false; test it with eq/ne and a boolean"
+        return None
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return f"fact {t.fact!r} is a number; {v!r} is not"
+    return None
