@@ -65,8 +65,27 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
 
     drafts = []
     for (track, kind, sid), group in sorted(groups.items(), key=lambda kv: (TRACK_ORDER[kv[0][0]], kv[0][1], kv[0][2])):
-        drafts.append(_recommend(track, kind, sid, group, rules, lapses, units, people,
-                                 sorted(circ_by_subject.get(sid, ())), book))
+        circ = sorted(circ_by_subject.get(sid, ()))
+        in_force, not_in_force = [], []
+        for m in group:
+            rule, lapse = rules[m.rule], lapses[m.lapse]
+            live = rule.cites == [] or any(book.clause_at(c, lapse.date) for c in rule.cites)
+            (in_force if live else not_in_force).append(m)
+        est = [m for m in in_force if rules[m.rule].effect == "establish"]
+        est_kinds = {lapses[m.lapse].kind for m in est}
+        opens = [m for m in in_force if rules[m.rule].effect == "open"]
+        # An opened track (one case, two investigations) is settled only by a finding of a kind the
+        # opening rule names; any other open stays a separate, undetermined recommendation.
+        settled = [m for m in opens if est_kinds & set(rules[m.rule].requires)]
+        unsettled = [m for m in opens if m not in settled]
+        build = dict(track=track, kind=kind, sid=sid, rules=rules, lapses=lapses, units=units,
+                     people=people, circumstances=circ, book=book)
+        if est:
+            drafts.append(_recommend(used=est + settled, aside=not_in_force, **build))
+        if unsettled:
+            drafts.append(_recommend(used=unsettled, aside=[] if est else not_in_force, **build))
+        if not est and not unsettled:
+            drafts.append(_recommend(used=[], aside=not_in_force, **build))
     recs = [r.model_copy(update={"id": f"{case.case.id}/R{i}"}) for i, r in enumerate(drafts, 1)]
 
     matched = {m.lapse for m in matches}
@@ -88,32 +107,27 @@ def digest_of(det: Determination) -> str:
     return sha256(canonical_json(body))
 
 
-def _recommend(track, kind, sid, group, rules, lapses, units, people, circumstances, book) -> Recommendation:
+def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book) -> Recommendation:
+    """One recommendation from the matches it rests on (`used`, all in force) and the matches that
+    could not count because no edition of the list was in force on the lapse date (`aside`)."""
     match_out: list[MatchOut] = []
     clauses: dict[tuple[str, str], ClauseOut] = {}
-    established: list[Match] = []
-    opened: list[Match] = []
-    not_in_force: list[Match] = []
-    for m in group:
-        rule = rules[m.rule]
-        lapse = lapses[m.lapse]
-        views = [book.clause_at(cid, lapse.date) for cid in rule.cites]
-        live = [v for v in views if v is not None]
-        in_force = bool(live) or not rule.cites
+    established = [m for m in used if rules[m.rule].effect == "establish"]
+    opened = [m for m in used if rules[m.rule].effect == "open"]
+    not_in_force = aside
+    for m in sorted(used + aside):
+        rule, lapse = rules[m.rule], lapses[m.lapse]
+        live = [v for v in (book.clause_at(cid, lapse.date) for cid in rule.cites) if v is not None]
         match_out.append(MatchOut(rule=rule.id, lapse=lapse.id, relation=m.relation, effect=rule.effect,
                                   form=rule.form, sanction=rule.sanction, clauses=[v.id for v in live],
-                                  in_force=in_force))
-        if not in_force:
-            not_in_force.append(m)
+                                  in_force=m not in aside))
+        if m in aside:
             continue
-        if rule.effect == "open":
-            opened.append(m)
-        else:
-            established.append(m)
         for v in live:
             clauses[(v.id, v.edition)] = ClauseOut(id=v.id, list=v.list, edition=v.edition, text=v.text,
                                                    gloss=v.gloss, tier=v.tier, role=v.role, basis=v.basis)
 
+    group = used + aside
     used = established + opened
     grade = _grade([rules[m.rule] for m in (used or group)])
     subject = _subject(kind, sid, units, people)

@@ -80,6 +80,17 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool =
 
 _SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+# YAML 1.1 reads on/off/yes/no as booleans (`on: finding` would become `True: finding`). Keep the
+# YAML 1.2 rule: only true/false are booleans.
+_SafeLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+import re as _re  # noqa: E402
+
+_SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", _re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
 
 def parse_text(text: str, file: str, *, json_only: bool = False) -> Any:
     """Parse YAML (a superset of JSON) or JSON text; syntax errors become InputError with a line."""
