@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from . import vocab as V
-from .documents import IsoDate, Model, read_document, validate, vocab
+from .documents import IsoDate, Model, read_document, validate
 from .errors import InputError, unknown
 from .rulebook import CircumstanceKind, LapseKind, Post, Severity, Tier, ViolationKind
 

@@ -19,13 +19,20 @@ from collections import defaultdict
 from . import vocab as V
 from .case import Case
 from .determination import (
-    CaseTrace, ClauseOut, Determination, MatchOut, Recommendation, RulebookRef, StepOut, SubjectOut,
+    CaseTrace,
+    ClauseOut,
+    Determination,
+    MatchOut,
+    Recommendation,
+    RulebookRef,
+    StepOut,
+    SubjectOut,
     TraceOut,
 )
 from .documents import canonical_json, sha256
 from .facts import Match
 from .resolve import Lapse, Resolution
-from .rulebook import Rulebook, Rule
+from .rulebook import Rule, Rulebook
 
 # One ladder per subject kind; a disciplinary form is placed by its sanction.
 PERSON_LADDER: list[tuple[str, str | None]] = (

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import MINI
 from duidan.cli.main import cli
+
+from conftest import MINI
 
 GOOD = """\
 schema: duidan/case/v1

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from duidan.case import parse_case
 from duidan.determine import rank
 from duidan.resolve import held_during
+
 from strategies import cases
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

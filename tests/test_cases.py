@@ -1,0 +1,64 @@
+"""The bundled example cases give their reviewed, expected outcomes (cases/expected/)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from duidan.api import Evaluator
+from duidan.cli.main import cli
+from duidan.expectations import summarize
+
+from conftest import ROOT
+
+CASES = sorted((ROOT / "cases").glob("*.yaml"))
+
+
+def test_there_are_enough_examples():
+    assert len(CASES) >= 8
+    assert {p.name for p in (ROOT / "cases" / "expected").glob("*.yaml")} == {p.name for p in CASES}
+
+
+@pytest.fixture(scope="module")
+def durable(bundled):
+    return Evaluator(bundled)
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_example_case_gives_its_expected_outcome(durable, path):
+    expected = yaml.safe_load((ROOT / "cases" / "expected" / path.name).read_text(encoding="utf-8"))
+    assert summarize(durable.evaluate_file(path)) == expected
+
+
+def test_examples_cover_the_brief(durable):
+    """Both lists, every tier, one case two investigations, a change of hands, exemption, aggravation."""
+    dets = [durable.evaluate_file(p) for p in CASES]
+    recs = [r for d in dets for r in d.recommendations]
+    assert {r.track for r in recs} == {"primary", "supervisory", "direct"}
+    tiers = {r.subject.tier for r in recs if r.outcome == "accountable"}
+    assert tiers >= {"city", "department", "township", "enterprise", "village", "city_discipline",
+                     "stationed_group", "township_discipline", "village_supervision"}
+    assert any(r.outcome == "exempt" for r in recs)
+    assert any(r.trace.shift > 0 for r in recs)
+    assert any(r.outcome == "undetermined" and r.missing for r in recs)
+    assert any(d.trace.excluded for d in dets)
+
+
+def test_evaluate_all_examples_twice_gives_identical_json():
+    args = ["evaluate", *map(str, CASES), "--format", "json"]
+    a = CliRunner().invoke(cli, args)
+    b = CliRunner().invoke(cli, args)
+    assert a.exit_code == 0, a.output
+    assert a.output == b.output
+    lines = a.output.splitlines()
+    assert len(lines) == len(CASES)
+    assert all(json.loads(line)["schema"] == "duidan/determination/v1" for line in lines)
+
+
+def test_bundled_rulebook_passes_rules_check():
+    r = CliRunner().invoke(cli, ["rules", "check"])
+    assert r.exit_code == 0, r.output
+    assert "ok:" in r.output
