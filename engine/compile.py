@@ -1,10 +1,13 @@
 """Rule data -> durable_rules JSON rulesets (no engine import: the output is plain data).
 
-Each rule becomes a two-pattern join, preceded by a trigger pattern (DURABLE_RULES.md §4.1/§9):
+Each rule becomes one pattern over a candidate fact (engine/facts.py), preceded by a trigger
+pattern (DURABLE_RULES.md §4.1/§9):
 
-    all: [ go  (type $go, bucket k)        -- asserted last, so every join and negation is
-           l   (type lapse, on, kind, ...)     evaluated by left activation on complete memories
-           h   (type holder, lid == l.lid, relation, tier, post) ]
+    all: [ go  (type $go, bucket k)     -- asserted last, after the case's facts
+           c   (type candidate, on, kind, ltier, severity, relation, stier, post, facts...) ]
+
+Equality tests come first and range tests last: equality is dispatched by hash, while more than
+64 sibling range tests on one fact overflow the engine's stack (error 303).
 
 Every condition on a case fact is guarded by `$ex`, so a missing fact makes the test false in the
 engine exactly as in the reference evaluator (engine/reference.py).
@@ -42,26 +45,20 @@ def fact_condition(t: FactTest) -> dict:
     return {"$and": [exists, test]}
 
 
-def lapse_pattern(rule: Rule) -> dict:
-    w = rule.when
-    conds: list[Any] = [{"type": "lapse"}, {"on": w.on}, _one_of("kind", w.kinds)]
+def candidate_pattern(rule: Rule) -> dict:
+    w, s = rule.when, rule.subject
+    conds: list[Any] = [{"type": "candidate"}, {"on": w.on}, {"relation": s.relation}, _one_of("kind", w.kinds)]
     if w.tiers:
-        conds.append(_one_of("tier", w.tiers))
+        conds.append(_one_of("ltier", w.tiers))
     if w.severities:
         conds.append(_one_of("severity", w.severities))
+    if s.tiers:
+        conds.append(_one_of("stier", s.tiers))
+    if s.posts:
+        conds.append(_one_of("post", s.posts))
     conds += [fact_condition(t) for t in w.facts]
     if w.facts_any:
         conds.append({"$or": [fact_condition(t) for t in w.facts_any]})
-    return {"$and": conds}
-
-
-def holder_pattern(rule: Rule) -> dict:
-    s = rule.subject
-    conds: list[Any] = [{"type": "holder"}, {"lid": {"l": "lid"}}, {"relation": s.relation}]
-    if s.tiers:
-        conds.append(_one_of("tier", s.tiers))
-    if s.posts:
-        conds.append(_one_of("post", s.posts))
     return {"$and": conds}
 
 
@@ -70,7 +67,7 @@ def compile_rules(rules: list[Rule]) -> tuple[dict[str, dict], int]:
     out: dict[str, dict] = {}
     for i, rule in enumerate(rules):
         go = {"go": {"$and": [{"type": "$go"}, {"bucket": i // GO_BUCKET}]}}
-        out[rule.id] = {"all": [go, {"l": lapse_pattern(rule)}, {"h": holder_pattern(rule)}]}
+        out[rule.id] = {"all": [go, {"c": candidate_pattern(rule)}]}
     out[SENTINEL] = {"pri": 65535, "all": [{"m": {"type": SENTINEL}}]}
     buckets = max(1, (len(rules) - 1) // GO_BUCKET + 1)
     return out, buckets

@@ -87,11 +87,13 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
         unsettled = [m for m in opens if m not in settled]
         build = dict(track=track, kind=kind, sid=sid, rules=rules, lapses=lapses, units=units,
                      people=people, circumstances=circ, book=book)
+        # Each of these is its own recommendation, so none hides another: what is established,
+        # what a violation opened and no finding settles yet, and what no list in force covered.
         if est:
-            drafts.append(_recommend(used=est + settled, aside=not_in_force, **build))
+            drafts.append(_recommend(used=est + settled, aside=[], **build))
         if unsettled:
-            drafts.append(_recommend(used=unsettled, aside=[] if est else not_in_force, **build))
-        if not est and not unsettled:
+            drafts.append(_recommend(used=unsettled, aside=[], **build))
+        if not_in_force:
             drafts.append(_recommend(used=[], aside=not_in_force, **build))
     recs = [r.model_copy(update={"id": f"{case.case.id}/R{i}"}) for i, r in enumerate(drafts, 1)]
 
@@ -219,7 +221,7 @@ def _reason(rec: Recommendation, lapses: dict[str, Lapse], not_in_force, book: R
                      for lid in rec.findings + rec.violations)
     track = V.LABELS[rec.track]
     if rec.outcome == "undetermined":
-        if not rec.missing and not_in_force:
+        if not_in_force:
             dates = sorted({lapses[m.lapse].date for m in not_in_force})
             return (f"{who}（{role}）涉及{about}，但{dates[0].isoformat()}时该清单尚无有效版本，"
                     f"无法对单认定{track}，需人工审查。")

@@ -10,7 +10,10 @@ DURABLE_RULES.md §9, because used naively it gives wrong, order-dependent answe
 - fact ids checked unique under the engine's 32-bit FNV hash; action errors swallowed into the
   session state are checked and raised;
 - actions take exactly one parameter (two would make them asynchronous);
-- the result is the sorted set of (rule, matched facts): never the firing order.
+- the result is the sorted set of (rule, matched facts): never the firing order;
+- no joins between patterns: with more than 64 join rules in a ruleset the engine corrupts its
+  heap (measured here: 64 rules run, 65 abort with "free(): invalid pointer"), so candidates are
+  pre-joined in Python (engine/facts.py) and each rule tests one fact.
 """
 
 from __future__ import annotations
@@ -65,12 +68,12 @@ class DurableEvaluator:
         except Exception as e:  # an engine limit (e.g. error 108) on a valid-looking rulebook
             raise EngineFault(f"durable_rules refused the compiled rulebook: {e}") from e
         self._ruleset = self._host.get_ruleset(name)
-        self._fired: list[tuple[str, str, str]] | None = None
+        self._fired: list[tuple[str, str]] | None = None
         self._counter = 0
 
     def _recorder(self, rule_id: str):
         def action(c):  # exactly one parameter: two would make durable_rules treat it as async
-            self._fired.append((rule_id, c.l["id"], c.h["id"]))
+            self._fired.append((rule_id, c.c["id"]))
         return action
 
     def evaluate(self, wm: WorkingMemory) -> list[Match]:
@@ -102,7 +105,7 @@ class DurableEvaluator:
             state = self._host.get_state(self.name, sid)
             if "exception" in state:
                 raise EngineFault(f"a rule action failed inside durable_rules: {str(state['exception'])[:300]}")
-            return sorted({wm.match(rule, lf, hf) for rule, lf, hf in self._fired})
+            return sorted({wm.match(rule, fid) for rule, fid in self._fired})
         finally:
             self._fired = None
             try:

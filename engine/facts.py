@@ -1,9 +1,16 @@
-"""The working memory of one case: resolved lapses and holders as flat, typed fact dicts.
+"""The working memory of one case: one flat, typed *candidate* fact per (lapse, possible subject).
+
+A candidate carries the lapse's attributes (kind, tier, severity, facts) and the subject's
+(relation, tier, post), so every rule is a single pattern over one fact. The pairing is done by
+resolve, in Python, on purpose: durable_rules 2.0.28 corrupts its heap ("free(): invalid pointer")
+once a ruleset holds more than 64 rules with a join between patterns, and its join/negation
+paths are where its order-dependent bugs live (DURABLE_RULES.md §4.1). Alpha matching over one
+fact is the part of the engine that is sound.
 
 Both evaluators (durable_rules and the plain-Python reference) consume exactly these dicts, so
-they can only disagree on matching, never on input. Fact ids are short positional ids (`l0`,
-`h3`) assigned in canonical (sorted) order: the same case gives the same ids whatever the order
-of its file, and short ids keep the engine's 32-bit hash identity collision-free (checked anyway).
+they can only disagree on matching, never on input. Fact ids are short positional ids (`c0`, `c1`)
+assigned in canonical (sorted) order: the same case gives the same ids whatever the order of its
+file, and short ids keep the engine's 32-bit hash identity collision-free (checked anyway).
 """
 
 from __future__ import annotations
@@ -28,41 +35,32 @@ class Match(NamedTuple):
 
 @dataclass(frozen=True)
 class WorkingMemory:
-    facts: list[dict]             # sorted by id
-    lapses: dict[str, Lapse]      # fact id -> lapse
-    holders: dict[str, Holder]    # fact id -> holder
+    facts: list[dict]               # sorted by id
+    candidates: dict[str, Holder]   # fact id -> the (lapse, subject) pair it stands for
 
-    def match(self, rule_id: str, lapse_fact: str, holder_fact: str) -> Match:
-        h = self.holders[holder_fact]
-        assert self.lapses[lapse_fact].id == h.lapse
+    def match(self, rule_id: str, fact_id: str) -> Match:
+        h = self.candidates[fact_id]
         return Match(rule_id, h.lapse, h.relation, h.subject_kind, h.subject)
 
 
-def lapse_fact(fid: str, lapse: Lapse) -> dict:
-    d = {"id": fid, "type": "lapse", "lid": lapse.id, "on": lapse.on, "kind": lapse.kind, "tier": lapse.tier}
+def candidate_fact(fid: str, lapse: Lapse, h: Holder) -> dict:
+    d = {"id": fid, "type": "candidate", "lid": lapse.id, "on": lapse.on, "kind": lapse.kind,
+         "ltier": lapse.tier, "relation": h.relation, "stier": h.tier}
     if lapse.severity is not None:
         d["severity"] = lapse.severity
+    if h.post is not None:
+        d["post"] = h.post
     for name, value in lapse.facts:
         d[FACT_PREFIX + name] = value
     return d
 
 
-def holder_fact(fid: str, h: Holder) -> dict:
-    d = {"id": fid, "type": "holder", "lid": h.lapse, "relation": h.relation, "tier": h.tier}
-    if h.post is not None:
-        d["post"] = h.post
-    return d
-
-
 def working_memory(res: Resolution) -> WorkingMemory:
-    facts, lapses, holders = [], {}, {}
-    for i, lapse in enumerate(res.lapses):
-        fid = f"l{i}"
-        lapses[fid] = lapse
-        facts.append(lapse_fact(fid, lapse))
-    for i, h in enumerate(res.holders):
-        fid = f"h{i}"
-        holders[fid] = h
-        facts.append(holder_fact(fid, h))
+    lapses = {lp.id: lp for lp in res.lapses}
+    facts, candidates = [], {}
+    for i, h in enumerate(res.holders):   # holders are sorted: ids follow canonical order
+        fid = f"c{i}"
+        candidates[fid] = h
+        facts.append(candidate_fact(fid, lapses[h.lapse], h))
     facts.sort(key=lambda f: f["id"])
-    return WorkingMemory(facts, lapses, holders)
+    return WorkingMemory(facts, candidates)

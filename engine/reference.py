@@ -1,8 +1,8 @@
 """The plain-Python reference evaluator: the oracle the durable_rules path is checked against.
 
 It reads the same rule data and the same working memory as the engine and applies the
-documented semantics directly: a rule matches (lapse, holder) when the holder belongs to the
-lapse and every condition holds; a test on a missing fact is false (except `exists: false`).
+documented semantics directly: a rule matches a candidate (lapse, subject) when every condition
+holds; a test on a missing fact is false (except `exists: false`).
 """
 
 from __future__ import annotations
@@ -29,34 +29,16 @@ def fact_holds(t: FactTest, fact: dict) -> bool:
     return {"gt": v > t.value, "gte": v >= t.value, "lt": v < t.value, "lte": v <= t.value}[t.op]
 
 
-def lapse_matches(rule: Rule, f: dict) -> bool:
-    w = rule.when
-    return (f["on"] == w.on and f["kind"] in w.kinds
-            and (not w.tiers or f["tier"] in w.tiers)
+def candidate_matches(rule: Rule, f: dict) -> bool:
+    w, s = rule.when, rule.subject
+    return (f["on"] == w.on and f["relation"] == s.relation and f["kind"] in w.kinds
+            and (not w.tiers or f["ltier"] in w.tiers)
             and (not w.severities or f.get("severity") in w.severities)
+            and (not s.tiers or f["stier"] in s.tiers)
+            and (not s.posts or f.get("post") in s.posts)
             and all(fact_holds(t, f) for t in w.facts)
             and (not w.facts_any or any(fact_holds(t, f) for t in w.facts_any)))
 
 
-def holder_matches(rule: Rule, h: dict) -> bool:
-    s = rule.subject
-    return (h["relation"] == s.relation
-            and (not s.tiers or h["tier"] in s.tiers)
-            and (not s.posts or h.get("post") in s.posts))
-
-
 def evaluate(rules: list[Rule], wm: WorkingMemory) -> list[Match]:
-    lapse_facts = [f for f in wm.facts if f["type"] == "lapse"]
-    holders_by_lapse: dict[str, list[dict]] = {}
-    for f in wm.facts:
-        if f["type"] == "holder":
-            holders_by_lapse.setdefault(f["lid"], []).append(f)
-    out = set()
-    for rule in rules:
-        for lf in lapse_facts:
-            if not lapse_matches(rule, lf):
-                continue
-            for hf in holders_by_lapse.get(lf["lid"], []):
-                if holder_matches(rule, hf):
-                    out.add(wm.match(rule.id, lf["id"], hf["id"]))
-    return sorted(out)
+    return sorted({wm.match(rule.id, f["id"]) for rule in rules for f in wm.facts if candidate_matches(rule, f)})

@@ -107,7 +107,11 @@ def resolve(case: Case, declared_facts: dict) -> Resolution:
     named = {f.id: sorted(set(f.persons)) for f in case.findings}
 
     def person(lapse: Lapse, relation: str, p: Person):
-        if held_during(p, lapse.start, lapse.date):
+        if p.id == lapse.violator:
+            # The violator answers for the violation on the direct track, not as its own leader
+            # or supervisor.
+            excluded.add(Excluded(lapse.id, relation, p.id, "the violator answers on the direct track"))
+        elif held_during(p, lapse.start, lapse.date):
             holders.add(Holder(lapse.id, relation, "person", p.id, p.unit, units[p.unit].tier, p.post))
         else:
             excluded.add(Excluded(lapse.id, relation, p.id,

@@ -331,7 +331,7 @@ class Rulebook(Model):
 def bundled_path() -> Path:
     from importlib.resources import files
 
-    return Path(str(files("duidan.rulebook")))
+    return Path(str(files("duidan.bundled")))
 
 
 def load_rulebook(directory: str | Path | None = None) -> Rulebook:
