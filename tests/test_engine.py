@@ -1,0 +1,185 @@
+"""Unit tests of the pipeline's parts: documents, resolve, compile, the durable wrapper, determine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from duidan.api import Evaluator
+from duidan.case import parse_case
+from duidan.compile import candidate_pattern, compile_rules
+from duidan.determine import PERSON_LADDER, UNIT_LADDER, shift_form
+from duidan.documents import parse_text
+from duidan.durable_engine import DurableEvaluator, fnv1_32
+from duidan.errors import EngineFault, InputError
+from duidan.facts import WorkingMemory
+from duidan.resolve import Holder, resolve, supervisors_of
+from duidan.rulebook import Rule, load_rulebook
+
+from conftest import MINI
+
+
+def case(**over):
+    data = {"schema": "duidan/case/v1", "case": {"id": "U-1"},
+            "units": [{"id": "town", "tier": "township", "supervisor": "jw"},
+                      {"id": "jw", "tier": "township_discipline", "parent": "town"},
+                      {"id": "vil", "tier": "village", "parent": "town"},
+                      {"id": "vsc", "tier": "village_supervision", "parent": "vil"}],
+            "people": [{"id": "old", "unit": "town", "post": "secretary", "from": "2018-01-01", "to": "2020-12-31"},
+                       {"id": "new", "unit": "town", "post": "secretary", "from": "2021-01-01"},
+                       {"id": "m", "unit": "town", "post": "member", "portfolio": ["finance"]},
+                       {"id": "x", "unit": "vil", "post": "staff"},
+                       {"id": "c", "unit": "vsc", "post": "vsc_chair"}],
+            "findings": [{"id": "F", "kind": "plan_perfunctory", "unit": "town", "date": "2021-03-31",
+                          "from": "2020-10-01", "area": "finance"}]}
+    data.update(over)
+    return parse_case(data, "<test>")
+
+
+# ---------------------------------------------------------------- documents
+
+def test_yaml_on_is_a_key_not_a_boolean_and_tags_are_refused():
+    assert parse_text("on: finding\nflag: yes\nreal: true", "x") == {"on": "finding", "flag": "yes", "real": True}
+    with pytest.raises(InputError, match="not allowed"):
+        parse_text("a: !!python/name:os.system", "x")
+    with pytest.raises(InputError, match="duplicate key 'a'"):
+        parse_text("a: 1\na: 2", "x")
+
+
+def test_chinese_aliases_are_accepted():
+    c = parse_case({"schema": "duidan/case/v1", "case": {"id": "Z"},
+                    "units": [{"id": "u", "tier": "乡镇"}],
+                    "people": [{"id": "p", "unit": "u", "post": "书记"}],
+                    "findings": [{"id": "F", "kind": "压案不查", "unit": "u", "date": "2022-01-01"}],
+                    "circumstances": [{"subject": "p", "kind": "积极配合"}]}, "x")
+    assert (c.units[0].tier, c.people[0].post, c.findings[0].kind, c.circumstances[0].kind) == \
+        ("township", "secretary", "clue_shelved", "cooperated")
+
+
+def test_fact_types_are_checked_at_load():
+    for bad in ({"amount": "9"}, {"count": 2.5}, {"falsified": "yes"}, {"similarity": 1.5},
+                {"copied_from": "neighbour"}, {"amount": float("nan")}, {"days_overdue": -1}):
+        with pytest.raises(InputError):
+            case(findings=[{"id": "F", "kind": "clue_shelved", "unit": "jw", "date": "2022-01-01", "facts": bad}])
+
+
+# ---------------------------------------------------------------- resolve
+
+def test_only_holders_during_the_period_are_candidates():
+    res = resolve(case(), load_rulebook(MINI).facts)
+    heads = {h.subject for h in res.holders if h.relation == "unit_head"}
+    assert heads == {"old", "new"}                     # the period 2020-10..2021-03 spans both
+    area = {h.subject for h in res.holders if h.relation == "area_member"}
+    assert area == {"m"}
+    late = case(findings=[{"id": "F", "kind": "plan_perfunctory", "unit": "town", "date": "2022-03-31"}])
+    res = resolve(late, {})
+    assert {h.subject for h in res.holders if h.relation == "unit_head"} == {"new"}
+    assert [e.person for e in res.excluded] == ["old"]
+
+
+def test_a_village_is_supervised_by_its_committee_and_its_townships_bodies():
+    c = case()
+    units = {u.id: u for u in c.units}
+    assert supervisors_of(units["vil"], units) == ["jw", "vsc"]
+    assert supervisors_of(units["town"], units) == ["jw"]
+
+
+def test_the_violator_is_not_their_own_leader():
+    c = case(people=[{"id": "s", "unit": "town", "post": "secretary"}],
+             findings=[], violations=[{"id": "V", "person": "s", "kind": "gifts", "date": "2022-01-01",
+                                       "severity": "serious"}])
+    res = resolve(c, {})
+    assert {(h.relation, h.subject) for h in res.holders if h.subject_kind == "person"} == {("violator", "s")}
+
+
+# ---------------------------------------------------------------- compile and the durable wrapper
+
+def _rule(i=0, **over):
+    data = {"id": f"R{i}", "title": "t", "track": "primary", "when": {"on": "finding", "kinds": ["plan_perfunctory"]},
+            "subject": {"relation": "unit_head"}, "grade": "principal_leadership", "form": "talk", "cites": ["X-1"]}
+    data.update(over)
+    return Rule.model_validate(data)
+
+
+def test_compiled_rules_start_with_the_trigger_and_guard_missing_facts():
+    rule = _rule(when={"on": "finding", "kinds": ["clue_shelved", "plan_perfunctory"],
+                       "facts": [{"fact": "amount", "op": "ne", "value": 5}]})
+    defs, buckets = compile_rules([rule])
+    assert next(iter(defs["R0"]["all"][0])) == "go" and buckets == 1
+    conds = candidate_pattern(rule)["$and"]
+    assert {"$or": [{"kind": "clue_shelved"}, {"kind": "plan_perfunctory"}]} in conds
+    assert {"$and": [{"$ex": {"f_amount": 1}}, {"$neq": {"f_amount": 5}}]} in conds
+    assert "$done" in defs
+
+
+def test_fnv_replica_matches_the_engines_known_collision():
+    assert fnv1_32("lapse-b47bf4cf9b89") == fnv1_32("lapse-7d66452eccda")
+    assert fnv1_32("c1") != fnv1_32("c2")
+
+
+def test_colliding_fact_ids_are_refused_before_the_engine_sees_them():
+    ev = DurableEvaluator("collide", [_rule()])
+    h = Holder("F", "unit_head", "person", "p", "u", "township", "secretary")
+    base = {"type": "candidate", "lid": "F", "on": "finding", "kind": "plan_perfunctory", "ltier": "township",
+            "relation": "unit_head", "stier": "township"}
+    a, b = "lapse-b47bf4cf9b89", "lapse-7d66452eccda"
+    wm = WorkingMemory([dict(base, id=a), dict(base, id=b)], {a: h, b: h})
+    with pytest.raises(EngineFault, match="collide"):
+        ev.evaluate(wm)
+
+
+def test_many_rules_and_sessions_without_firing():
+    """More than 64 rules (the engine's join limit) and >1024 cases (its live-session cap), many of
+    them firing nothing (where a naive delete_state crashes)."""
+    rules = [_rule(i) for i in range(150)] + [_rule(999, when={"on": "finding", "kinds": ["clue_shelved"]})]
+    ev = DurableEvaluator("many", rules)
+    h = Holder("F", "unit_head", "person", "p", "u", "township", "secretary")
+    fact = {"id": "c0", "type": "candidate", "lid": "F", "on": "finding", "ltier": "township",
+            "relation": "unit_head", "stier": "township"}
+    for i in range(1100):
+        kind = "plan_perfunctory" if i % 3 == 0 else "sanction_not_executed"
+        got = ev.evaluate(WorkingMemory([dict(fact, kind=kind)], {"c0": h}))
+        assert len(got) == (150 if kind == "plan_perfunctory" else 0)
+
+
+def test_unicode_and_nested_fact_values_survive_the_engine():
+    book = load_rulebook(MINI)
+    data = case(findings=[{"id": "问题一", "kind": "plan_perfunctory", "unit": "town", "date": "2022-05-01",
+                           "facts": {"copied_from": "peer", "备注": "中文附加事实"}}])
+    a = Evaluator(book).evaluate(data)
+    b = Evaluator(book, "reference").evaluate(data)
+    assert a.digest == b.digest and a.recommendations
+    assert a.trace.undeclared_facts == {"问题一": ["备注"]}
+
+
+# ---------------------------------------------------------------- determine
+
+def test_ladders_shift_and_clamp():
+    assert shift_form("person", "admonition", None, 1) == ("organizational", None)
+    assert shift_form("person", "organizational", None, 1) == ("disciplinary", "warning")
+    assert shift_form("person", "talk", None, -1) == ("talk", None)
+    assert shift_form("person", "disciplinary", "expulsion", 2) == ("disciplinary", "expulsion")
+    assert shift_form("unit", "notice", None, 1) == ("reorganization", None)
+    assert len(PERSON_LADDER) == 11 and len(UNIT_LADDER) == 3
+
+
+def test_clause_is_cited_in_the_edition_in_force():
+    book = load_rulebook(MINI)
+    assert book.clause_at("P-TWN-2.1", dt.date(2021, 1, 1)).text == "亲自部署"
+    assert book.clause_at("P-TWN-2.1", dt.date(2022, 3, 1)).text == "亲自部署、亲自过问"
+    assert book.clause_at("P-TWN-2.2", dt.date(2021, 1, 1)) is None
+    assert book.clause_at("P-TWN-2.1", dt.date(2017, 12, 31)) is None
+
+
+def test_an_opened_track_stays_open_until_a_finding_it_names_establishes_it():
+    book = load_rulebook(MINI)
+    c = case(people=[{"id": "s", "unit": "town", "post": "secretary"}, {"id": "x", "unit": "town", "post": "staff"}],
+             findings=[{"id": "F", "kind": "pressure_not_transmitted", "unit": "town", "date": "2021-01-01"}],
+             violations=[{"id": "V", "person": "x", "kind": "misappropriation", "date": "2021-01-01",
+                          "severity": "serious"}])
+    det = Evaluator(book).evaluate(c)
+    recs = [(r.track, r.subject.id, r.outcome) for r in det.recommendations]
+    # the mini rulebook has no rule establishing pressure_not_transmitted: the track stays open
+    assert ("primary", "s", "undetermined") in recs
+    assert det.unmatched == ["F"]
