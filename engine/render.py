@@ -88,10 +88,11 @@ def render_list(book: Rulebook, list_name: str | None, tier: str | None, on=None
         if ed is None:
             out.append(f"{lst.title}: no edition in force on {on}")
             continue
+        sections = [sec for sec in lst.tiers if not tier or sec.tier == tier or tier in sec.applies_to]
+        if not sections:
+            continue
         out.append(f"{lst.title}（{ed.edition}版，{ed.in_force}起施行）")
-        for section in lst.tiers:
-            if tier and section.tier != tier and tier not in section.applies_to:
-                continue
+        for section in sections:
             out.append(f"  {section.title} [{section.tier}]")
             for role in section.roles:
                 out.append(f"    {role.title}")
