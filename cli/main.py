@@ -150,5 +150,12 @@ def rules_check(directory):
     sys.exit(1)
 
 
+from duidan.cli.batch import batch, diff, runs  # noqa: E402  (the commands are defined there)
+
+cli.add_command(batch)
+cli.add_command(runs)
+cli.add_command(diff)
+
+
 def main() -> None:
     cli(prog_name="duidan")

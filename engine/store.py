@@ -1,0 +1,572 @@
+"""The store of batch review: runs, cases, determinations, recommendations and rejects, on SQLite
+(the embedded default) or PostgreSQL. The only module that imports sqlmodel / sqlalchemy.
+
+Tables (schema version 1, recorded in `schema_info`; created on first use):
+
+- `runs`: one per (rulebook digest, input contents), with its inputs, counts and times;
+- `cases`: one per case record read in a run, keyed (run, case id); `status` is `pending` until a
+  worker stores its outcome, then `done` or `rejected`;
+- `determinations`: the determination of a case as canonical JSON, with its digest;
+- `recommendations` and `recommendation_clauses`: the determination's recommendations as
+  queryable rows (case, track, subject, unit, tier, form, sanction, outcome, clause ids);
+- `rejects`: every record that did not become a determination: input, line, reason.
+
+Invariants (what makes a batch idempotent and safe to kill at any point):
+
+1. Every write is one transaction, and every row has a natural unique key (run + case id, run +
+   input + line, run + recommendation id), so re-inserting what exists adds nothing.
+2. A case leaves `pending` in the same transaction that stores its determination (with its
+   recommendations) or its reject, and only if it is still `pending` then: a case is stored
+   completely and once, or not at all.
+3. Claims: on PostgreSQL a worker's claim is a row lock (`FOR UPDATE SKIP LOCKED`) held by the
+   open transaction that will store the outcome; a process that dies releases it with its
+   connection, so the case is simply pending again. SQLite has one writer at a time and no row
+   locks: claims there are plain reads and (2) turns a second writer's work into a no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+DEFAULT_URL = "sqlite:///duidan.db"
+_LOCK_KEY = 0x6475_6964_616E   # PostgreSQL advisory lock serialising schema creation ("duidan")
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used: a message for the user, never a traceback."""
+
+
+# What a database failure after opening raises (server gone, disk full), for callers that may not
+# import sqlalchemy themselves.
+DatabaseError = sa.exc.SQLAlchemyError
+
+
+# ---------------------------------------------------------------- tables
+
+class SchemaInfo(SQLModel, table=True):
+    __tablename__ = "schema_info"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)          # hash of the rulebook digest and the input digests
+    rulebook_name: str
+    rulebook_edition: str
+    rulebook_digest: str
+    inputs: str = Field(sa_type=sa.Text)   # JSON: [{"path", "digest", "role"}] as first given
+    started_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    read_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    finished_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    read: int | None = None
+    evaluated: int | None = None
+    rejected: int | None = None
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "case_id"),
+        sa.UniqueConstraint("run_id", "source_digest", "line"),
+        sa.Index("ix_cases_claim", "run_id", "status", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_id: str
+    source: str                            # the input path as first given (for messages)
+    source_digest: str                     # the input's content: what identifies the record
+    line: int                              # 0: the whole file
+    input_digest: str                      # hash of the case record (canonical JSON)
+    body: str = Field(sa_type=sa.Text)     # the case record, canonical JSON
+    status: str = "pending"                # pending | done | rejected
+    done_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    done_by: str | None = None             # host:pid of the process that stored the outcome
+
+
+class DeterminationRow(SQLModel, table=True):
+    __tablename__ = "determinations"
+    __table_args__ = (sa.UniqueConstraint("run_id", "case_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_row: int = Field(foreign_key="cases.id", unique=True)
+    case_id: str
+    digest: str
+    body: str = Field(sa_type=sa.Text)     # canonical JSON (CONTRACT.md §2)
+
+
+class RecommendationRow(SQLModel, table=True):
+    __tablename__ = "recommendations"
+    __table_args__ = (sa.UniqueConstraint("run_id", "rec_id"), sa.Index("ix_recs_case", "run_id", "case_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_id: str
+    rec_id: str
+    track: str
+    subject_kind: str
+    subject: str
+    subject_name: str
+    unit: str
+    tier: str
+    post: str | None
+    grade: str
+    outcome: str
+    form: str | None
+    sanction: str | None
+    measures: str                          # space-separated
+    clauses: str                           # space-separated clause ids (one row each below)
+    rules: str                             # space-separated rule ids
+    findings: str
+    violations: str
+    reason: str = Field(sa_type=sa.Text)
+
+
+class RecommendationClauseRow(SQLModel, table=True):
+    __tablename__ = "recommendation_clauses"
+    run_id: int = Field(foreign_key="runs.id", primary_key=True)
+    rec_id: str = Field(primary_key=True)
+    clause_id: str = Field(primary_key=True)
+    list: str
+    edition: str
+
+
+class RejectRow(SQLModel, table=True):
+    __tablename__ = "rejects"
+    __table_args__ = (sa.UniqueConstraint("run_id", "source_digest", "line"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    source: str
+    source_digest: str
+    line: int
+    case_id: str | None = None
+    stage: str                             # read | evaluate
+    reason: str = Field(sa_type=sa.Text)
+
+
+# ---------------------------------------------------------------- plain data handed to callers
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    key: str
+    rulebook: dict[str, str]
+    inputs: list[dict]
+    started_at: dt.datetime
+    read_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    read: int | None
+    evaluated: int | None
+    rejected: int | None
+
+
+@dataclass(frozen=True)
+class NewCase:
+    case_id: str
+    source: str
+    source_digest: str
+    line: int
+    input_digest: str
+    body: str
+
+
+@dataclass(frozen=True)
+class NewReject:
+    source: str
+    source_digest: str
+    line: int
+    case_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    row: int
+    case_id: str
+    source: str
+    source_digest: str
+    line: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    digest: str
+    body: str                 # canonical JSON of the determination
+    rulebook_digest: str
+    recommendations: list[dict]
+    clauses: list[dict]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str
+
+
+@dataclass
+class Claim:
+    """Work items claimed by this process; on PostgreSQL `conn` holds their row locks."""
+
+    items: list[WorkItem]
+    conn: Connection | None = field(default=None, repr=False)
+
+
+def recommendation_rows(det: dict) -> tuple[list[dict], list[dict]]:
+    """A determination's recommendations as `recommendations` and `recommendation_clauses` rows."""
+    recs, clauses = [], []
+    for r in det["recommendations"]:
+        s = r["subject"]
+        recs.append({
+            "case_id": det["case"], "rec_id": r["id"], "track": r["track"], "subject_kind": s["kind"],
+            "subject": s["id"], "subject_name": s.get("name", ""), "unit": s["unit"], "tier": s["tier"],
+            "post": s.get("post"), "grade": r["grade"], "outcome": r["outcome"], "form": r["form"],
+            "sanction": r["sanction"], "measures": " ".join(r["measures"]),
+            "clauses": " ".join(sorted({c["id"] for c in r["clauses"]})), "rules": " ".join(r["rules"]),
+            "findings": " ".join(r["findings"]), "violations": " ".join(r["violations"]),
+            "reason": r["reason"],
+        })
+        seen = set()
+        for c in r["clauses"]:   # a clause may be cited in two editions; one row per clause id
+            if c["id"] not in seen:
+                seen.add(c["id"])
+                clauses.append({"rec_id": r["id"], "clause_id": c["id"], "list": c["list"], "edition": c["edition"]})
+    return recs, clauses
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _run(row) -> Run:
+    return Run(id=row.id, key=row.key,
+               rulebook={"name": row.rulebook_name, "edition": row.rulebook_edition, "digest": row.rulebook_digest},
+               inputs=json.loads(row.inputs), started_at=_utc(row.started_at), read_at=_utc(row.read_at),
+               finished_at=_utc(row.finished_at), read=row.read, evaluated=row.evaluated, rejected=row.rejected)
+
+
+def _utc(t: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
+
+
+def _t(model) -> sa.Table:
+    return model.__table__
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# ---------------------------------------------------------------- the store
+
+class Store:
+    """One database. Open with :meth:`open`; every method is one short transaction."""
+
+    def __init__(self, engine: Engine, shown_url: str):
+        self.engine = engine
+        self.url = shown_url
+        self.backend = engine.dialect.name   # "sqlite" | "postgresql"
+
+    @classmethod
+    def open(cls, url: str = DEFAULT_URL, connections: int = 4) -> Store:
+        """Connect, create the schema on first use, and check its version."""
+        engine, shown = _engine(url, connections)
+        store = cls(engine, shown)
+        try:
+            store._prepare()
+        except sa.exc.OperationalError as e:
+            engine.dispose()
+            raise StoreError(f"cannot open database {shown}: {_first_line(e.orig or e)}") from None
+        except sa.exc.SQLAlchemyError as e:
+            engine.dispose()
+            raise StoreError(f"cannot use database {shown}: {_first_line(e)}") from None
+        except StoreError:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(duidan_write=True)
+            yield conn
+            conn.commit()
+
+    def _prepare(self) -> None:
+        with self._write() as conn:
+            if self.backend == "postgresql":
+                # Two processes creating the schema at once would race on the catalog.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+            SQLModel.metadata.create_all(conn)
+            t = _t(SchemaInfo)
+            found = conn.execute(sa.select(t.c.value).where(t.c.key == "schema_version")).scalar()
+            if found is None:
+                conn.execute(t.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif found != str(SCHEMA_VERSION):
+                raise StoreError(f"database {self.url} has store schema version {found}; this duidan "
+                                 f"reads version {SCHEMA_VERSION}")
+
+    def schema_version(self) -> int:
+        t = _t(SchemaInfo)
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(t.c.value).where(t.c.key == "schema_version")).scalar_one())
+
+    def _insert_new(self, model):
+        """INSERT … ON CONFLICT DO NOTHING: re-adding an existing row is a no-op (invariant 1)."""
+        if self.backend == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(_t(model)).on_conflict_do_nothing()
+
+    # ------------------------------------------------------------ runs
+
+    def open_run(self, key: str, rulebook: dict[str, str], inputs: list[dict]) -> tuple[Run, bool]:
+        """The run with this key, created if new; (run, created)."""
+        t = _t(RunRow)
+        with self._write() as conn:
+            created = conn.execute(self._insert_new(RunRow).values(
+                key=key, rulebook_name=rulebook["name"], rulebook_edition=rulebook["edition"],
+                rulebook_digest=rulebook["digest"], inputs=json.dumps(inputs, ensure_ascii=False),
+                started_at=_now()).returning(t.c.id)).first() is not None
+            row = conn.execute(sa.select(t).where(t.c.key == key)).one()
+        return _run(row), created
+
+    def run(self, run_id: int) -> Run | None:
+        t = _t(RunRow)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.id == run_id)).one_or_none()
+        return _run(row) if row is not None else None
+
+    def runs(self) -> list[Run]:
+        t = _t(RunRow)
+        with self.engine.connect() as conn:
+            return [_run(r) for r in conn.execute(sa.select(t).order_by(t.c.id))]
+
+    def add_records(self, run_id: int, cases: list[NewCase], rejects: list[NewReject], chunk: int = 500) -> None:
+        """The read phase's rows, a chunk per transaction; what already exists is left alone."""
+        for part in _chunks(cases, chunk):
+            with self._write() as conn:
+                conn.execute(self._insert_new(CaseRow), [
+                    {"run_id": run_id, "case_id": c.case_id, "source": c.source, "source_digest": c.source_digest,
+                     "line": c.line, "input_digest": c.input_digest, "body": c.body, "status": "pending"}
+                    for c in part])
+        for part in _chunks(rejects, chunk):
+            with self._write() as conn:
+                conn.execute(self._insert_new(RejectRow), [
+                    {"run_id": run_id, "source": r.source, "source_digest": r.source_digest, "line": r.line,
+                     "case_id": r.case_id, "stage": "read", "reason": r.reason} for r in part])
+
+    def mark_read(self, run_id: int, read: int) -> None:
+        t = _t(RunRow)
+        with self._write() as conn:
+            conn.execute(t.update().where(t.c.id == run_id, t.c.read.is_(None)).values(read=read, read_at=_now()))
+
+    def counts(self, run_id: int) -> dict[str, int]:
+        """{'pending', 'evaluated', 'rejected'} as stored now."""
+        c, d, r = _t(CaseRow), _t(DeterminationRow), _t(RejectRow)
+        with self.engine.connect() as conn:
+            pending = conn.execute(sa.select(sa.func.count()).where(c.c.run_id == run_id, c.c.status == "pending"))
+            evaluated = conn.execute(sa.select(sa.func.count()).where(d.c.run_id == run_id))
+            rejected = conn.execute(sa.select(sa.func.count()).where(r.c.run_id == run_id))
+            return {"pending": pending.scalar_one(), "evaluated": evaluated.scalar_one(),
+                    "rejected": rejected.scalar_one()}
+
+    def finish(self, run_id: int) -> Run:
+        """Record the final counts once nothing is pending; check evaluated + rejected = read."""
+        n = self.counts(run_id)
+        run = self.run(run_id)
+        if n["pending"] or run.read is None:
+            raise StoreError(f"run {run_id} is not complete ({n['pending']} cases pending)")
+        if n["evaluated"] + n["rejected"] != run.read:
+            raise StoreError(f"run {run_id}: {n['evaluated']} evaluated + {n['rejected']} rejected "
+                             f"!= {run.read} read; the store is inconsistent")
+        t = _t(RunRow)
+        with self._write() as conn:
+            conn.execute(t.update().where(t.c.id == run_id, t.c.finished_at.is_(None))
+                         .values(finished_at=_now(), evaluated=n["evaluated"], rejected=n["rejected"]))
+        return self.run(run_id)
+
+    # ------------------------------------------------------------ work
+
+    def claim(self, run_id: int, limit: int, after: int = 0) -> Claim:
+        """Up to `limit` pending cases with row id > `after`, in id order."""
+        c = _t(CaseRow)
+        q = (sa.select(c.c.id, c.c.case_id, c.c.source, c.c.source_digest, c.c.line, c.c.body)
+             .where(c.c.run_id == run_id, c.c.status == "pending", c.c.id > after)
+             .order_by(c.c.id).limit(limit))
+        if self.backend == "postgresql":
+            conn = self.engine.connect()
+            try:
+                rows = conn.execute(q.with_for_update(skip_locked=True)).all()
+            except BaseException:
+                conn.close()
+                raise
+            return Claim([WorkItem(*r) for r in rows], conn)
+        with self.engine.connect() as conn:
+            return Claim([WorkItem(*r) for r in conn.execute(q)])
+
+    def release(self, claim: Claim) -> None:
+        """Give the claimed cases back untouched (rolls back the claim's transaction)."""
+        if claim.conn is not None:
+            claim.conn.close()
+            claim.conn = None
+
+    def complete(self, claim: Claim, run_id: int, outcomes: list[Evaluated | Rejected], done_by: str) -> int:
+        """Store the outcomes of a claim in one transaction; returns how many cases this call stored."""
+        conn = claim.conn
+        if conn is None:
+            conn = self.engine.connect()
+            conn.execution_options(duidan_write=True)
+        try:
+            stored = self._store_outcomes(conn, claim.items, run_id, outcomes, done_by)
+            conn.commit()
+        finally:
+            conn.close()
+            claim.conn = None
+        return stored
+
+    def _store_outcomes(self, conn: Connection, items: list[WorkItem], run_id: int,
+                        outcomes: list[Evaluated | Rejected], done_by: str) -> int:
+        c = _t(CaseRow)
+        now = _now()
+        by_row = {it.row: (it, out) for it, out in zip(items, outcomes, strict=True)}
+        won: set[int] = set()
+        for status, kind in (("done", Evaluated), ("rejected", Rejected)):
+            ids = [it.row for it, out in by_row.values() if isinstance(out, kind)]
+            if ids:
+                # Invariant 2: only a case still pending is stored, so a second writer adds nothing.
+                res = conn.execute(c.update().where(c.c.id.in_(ids), c.c.status == "pending")
+                                   .values(status=status, done_at=now, done_by=done_by).returning(c.c.id))
+                won.update(res.scalars())
+        dets, recs, clauses, rejects = [], [], [], []
+        for row in sorted(won):
+            it, out = by_row[row]
+            if isinstance(out, Rejected):
+                rejects.append({"run_id": run_id, "source": it.source, "source_digest": it.source_digest,
+                                "line": it.line, "case_id": it.case_id, "stage": "evaluate", "reason": out.reason})
+                continue
+            dets.append({"run_id": run_id, "case_row": row, "case_id": it.case_id, "digest": out.digest,
+                         "body": out.body})
+            recs += [dict(r, run_id=run_id) for r in out.recommendations]
+            clauses += [dict(r, run_id=run_id) for r in out.clauses]
+        for model, rows in ((DeterminationRow, dets), (RecommendationRow, recs),
+                            (RecommendationClauseRow, clauses), (RejectRow, rejects)):
+            if rows:
+                conn.execute(_t(model).insert(), rows)
+        return len(won)
+
+    # ------------------------------------------------------------ reading results
+
+    def _all(self, query) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def recommendations(self, run_id: int) -> list[dict]:
+        t = _t(RecommendationRow)
+        cols = [x for x in t.c if x.name not in ("id", "run_id")]
+        return self._all(sa.select(*cols).where(t.c.run_id == run_id).order_by(t.c.case_id, t.c.rec_id))
+
+    def breaches(self, run_id: int) -> list[dict]:
+        """(unit, tier, clause, list) per accountable recommendation citing a clause."""
+        r, k = _t(RecommendationRow), _t(RecommendationClauseRow)
+        q = (sa.select(r.c.unit, r.c.tier, k.c.clause_id, k.c.list, r.c.rec_id)
+             .join(k, sa.and_(k.c.run_id == r.c.run_id, k.c.rec_id == r.c.rec_id))
+             .where(r.c.run_id == run_id, r.c.outcome == "accountable")
+             .order_by(r.c.rec_id, k.c.clause_id))
+        return self._all(q)
+
+    def cases(self, run_id: int) -> list[dict]:
+        """Every case read in a run: its input digest, status, and determination digest if any."""
+        c, d = _t(CaseRow), _t(DeterminationRow)
+        q = (sa.select(c.c.case_id, c.c.source, c.c.line, c.c.input_digest, c.c.status, c.c.done_by,
+                       d.c.digest)
+             .join(d, d.c.case_row == c.c.id, isouter=True)
+             .where(c.c.run_id == run_id).order_by(c.c.case_id))
+        return self._all(q)
+
+    def case_record(self, run_id: int, case_id: str) -> dict | None:
+        """The case as it was read (a CSV row group becomes a case file's content)."""
+        c = _t(CaseRow)
+        with self.engine.connect() as conn:
+            body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id)).scalar()
+        return json.loads(body) if body is not None else None
+
+    def determination(self, run_id: int, case_id: str) -> dict | None:
+        d = _t(DeterminationRow)
+        with self.engine.connect() as conn:
+            body = conn.execute(sa.select(d.c.body).where(d.c.run_id == run_id, d.c.case_id == case_id)).scalar()
+        return json.loads(body) if body is not None else None
+
+    def rejects(self, run_id: int) -> list[dict]:
+        t = _t(RejectRow)
+        q = (sa.select(t.c.source, t.c.source_digest, t.c.line, t.c.case_id, t.c.stage, t.c.reason)
+             .where(t.c.run_id == run_id).order_by(t.c.source_digest, t.c.line))
+        return self._all(q)
+
+
+# ---------------------------------------------------------------- connecting
+
+def _engine(url: str, connections: int) -> tuple[Engine, str]:
+    try:
+        u = make_url(url)
+    except sa.exc.ArgumentError:
+        raise StoreError(f"not a database URL: {url!r} (expected sqlite:///FILE or "
+                         "postgresql+psycopg://USER@HOST:PORT/DB)") from None
+    shown = u.render_as_string(hide_password=True)
+    backend = u.get_backend_name()
+    if backend == "postgresql" and u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg")   # the driver we ship with; psycopg2 may be absent
+    if backend not in ("sqlite", "postgresql") or (backend == "postgresql" and u.get_driver_name() != "psycopg"):
+        raise StoreError(f"unsupported database {shown}: use sqlite:///FILE or postgresql+psycopg://…")
+    try:
+        if backend == "sqlite":
+            engine = sa.create_engine(u, connect_args={"timeout": 60})
+            _sqlite_transactions(engine)
+        else:
+            engine = sa.create_engine(u, pool_size=connections, max_overflow=4,
+                                      connect_args={"connect_timeout": 10, "application_name": "duidan"})
+    except ImportError as e:
+        raise StoreError(f"cannot open database {shown}: missing driver ({e.name}); "
+                         "install duidan[postgres]") from None
+    except sa.exc.ArgumentError as e:
+        raise StoreError(f"not a usable database URL {shown}: {_first_line(e)}") from None
+    return engine, shown
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """Real transactions on SQLite: pysqlite's implicit BEGIN is off, and writers take the lock up
+    front (BEGIN IMMEDIATE) so that they wait their turn instead of failing mid-transaction."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")     # readers do not block the writer, nor it them
+        cur.execute("PRAGMA synchronous=NORMAL")   # with WAL: safe against a killed process
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("duidan_write") else "BEGIN")
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+

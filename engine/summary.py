@@ -1,0 +1,193 @@
+"""What a stored run says, as data: counts, the clauses most often breached, the per-unit
+scorecard (对单考核), and what changed between two runs. Rendering is the CLI's business.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .store import Run, Store
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    unit: str
+    tier: str
+    recommendations: int               # accountable recommendations whose subject is in the unit
+    clauses: dict[str, int]            # clause id -> how many of them cite it
+
+
+@dataclass(frozen=True)
+class Summary:
+    run: Run
+    read: int
+    evaluated: int
+    rejected: int
+    by_outcome: dict[str, int]
+    by_track: dict[str, int]
+    by_tier: dict[str, int]
+    by_form: dict[str, int]            # accountable only; "disciplinary:warning" for sanctions
+    top_clauses: list[tuple[str, str, int]]   # (clause id, list, breaches)
+    scorecard: list[UnitScore]
+    rejects: list[dict]
+
+
+def form_key(form: str | None, sanction: str | None) -> str:
+    return f"{form}:{sanction}" if sanction else str(form)
+
+
+def _sorted(counter: Counter) -> dict[str, int]:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def summarize(store: Store, run_id: int, top: int = 10) -> Summary:
+    run = store.run(run_id)
+    if run is None:
+        raise KeyError(run_id)
+    recs = store.recommendations(run_id)
+    accountable = [r for r in recs if r["outcome"] == "accountable"]
+    n = store.counts(run_id)
+    breaches = store.breaches(run_id)
+    clause_counts = Counter((b["clause_id"], b["list"]) for b in breaches)
+    units: dict[str, Counter] = defaultdict(Counter)
+    for b in breaches:
+        units[b["unit"]][b["clause_id"]] += 1
+    tiers = {r["unit"]: r["tier"] for r in accountable}   # a subject's tier is its unit's
+    per_unit = Counter(r["unit"] for r in accountable)
+    scorecard = [UnitScore(u, tiers[u], per_unit[u], _sorted(units.get(u, Counter())))
+                 for u in sorted(per_unit, key=lambda u: (-per_unit[u], u))]
+    return Summary(
+        run=run, read=run.read or 0, evaluated=n["evaluated"], rejected=n["rejected"],
+        by_outcome=_sorted(Counter(r["outcome"] for r in recs)),
+        by_track=_sorted(Counter(r["track"] for r in recs)),
+        by_tier=_sorted(Counter(r["tier"] for r in recs)),
+        by_form=_sorted(Counter(form_key(r["form"], r["sanction"]) for r in accountable)),
+        top_clauses=[(c, lst, k) for (c, lst), k in sorted(clause_counts.items(), key=lambda kv: (-kv[1], kv[0]))][:top],
+        scorecard=scorecard,
+        rejects=store.rejects(run_id),
+    )
+
+
+# ---------------------------------------------------------------- diff
+
+COMPARED = ("outcome", "form", "sanction", "grade", "measures", "clauses")
+
+
+@dataclass(frozen=True)
+class Change:
+    case_id: str
+    track: str
+    subject: str                       # "person:p1" / "unit:town-a"
+    change: str                        # added | removed | changed
+    before: dict | None
+    after: dict | None
+    why: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Diff:
+    a: Run
+    b: Run
+    rulebook_changed: bool
+    cases_only_a: list[str]
+    cases_only_b: list[str]
+    input_changed: list[str]           # cases read in both whose records differ
+    changes: list[Change]
+    unchanged: int
+
+
+def _key(r: dict) -> tuple[str, str, str]:
+    return (r["case_id"], r["track"], f"{r['subject_kind']}:{r['subject']}")
+
+
+def diff(store: Store, run_a: int, run_b: int) -> Diff:
+    """Recommendations matched by (case, track, subject); what differs, and why."""
+    a, b = store.run(run_a), store.run(run_b)
+    if a is None or b is None:
+        raise KeyError(run_a if a is None else run_b)
+    cases_a = {c["case_id"]: c for c in store.cases(run_a)}
+    cases_b = {c["case_id"]: c for c in store.cases(run_b)}
+    rejected_a = {r["case_id"]: r["reason"] for r in store.rejects(run_a) if r["case_id"]}
+    rejected_b = {r["case_id"]: r["reason"] for r in store.rejects(run_b) if r["case_id"]}
+    recs_a = {_key(r): r for r in store.recommendations(run_a)}
+    recs_b = {_key(r): r for r in store.recommendations(run_b)}
+    book_changed = a.rulebook["digest"] != b.rulebook["digest"]
+    input_changed = sorted(c for c in cases_a.keys() & cases_b.keys()
+                           if cases_a[c]["input_digest"] != cases_b[c]["input_digest"])
+
+    def context(case_id: str) -> list[str]:
+        why = []
+        if case_id in input_changed:
+            why.append("the case record changed")
+        if book_changed:
+            why.append(f"rulebook {a.rulebook['name']} {a.rulebook['edition']} → "
+                       f"{b.rulebook['name']} {b.rulebook['edition']}")
+        for run, rejected in ((b, rejected_b), (a, rejected_a)):
+            if case_id in rejected:
+                why.append(f"rejected in run {run.id}: {rejected[case_id]}")
+        return why
+
+    determinations: dict[tuple[int, str], dict] = {}
+
+    def traces(run_id: int, rec: dict | None) -> dict | None:
+        """The stored trace of a recommendation row: the rule matches and circumstance steps."""
+        if rec is None:
+            return None
+        key = (run_id, rec["case_id"])
+        if key not in determinations:
+            determinations[key] = store.determination(run_id, rec["case_id"])
+        return next(r["trace"] for r in determinations[key]["recommendations"] if r["id"] == rec["rec_id"])
+
+    changes: list[Change] = []
+    unchanged = 0
+    for key in sorted(recs_a.keys() | recs_b.keys()):
+        before, after = recs_a.get(key), recs_b.get(key)
+        if before is not None and after is not None:
+            if all(before[f] == after[f] for f in COMPARED):
+                unchanged += 1
+                continue
+            kind = "changed"
+        else:
+            kind = "added" if before is None else "removed"
+        changes.append(Change(key[0], key[1], key[2], kind, before, after,
+                              _trace_changes(traces(run_a, before), traces(run_b, after))
+                              + _clause_changes(before, after) + context(key[0])))
+    return Diff(a, b, book_changed, sorted(cases_a.keys() - cases_b.keys()), sorted(cases_b.keys() - cases_a.keys()),
+                input_changed, changes, unchanged)
+
+
+def _ladder(form: str | None, sanction: str | None) -> str:
+    return form_key(form, sanction) if form else "none"
+
+
+def _trace_changes(before: dict | None, after: dict | None) -> list[str]:
+    """What moved in the decision's chain: rule matches (per lapse) and circumstance steps."""
+    old = {(m["rule"], m["lapse"]): m for m in (before or {}).get("matches", [])}
+    new = {(m["rule"], m["lapse"]): m for m in (after or {}).get("matches", [])}
+    why = []
+    for rule, lapse in sorted(old.keys() | new.keys()):
+        a, b = old.get((rule, lapse)), new.get((rule, lapse))
+        if a is None:
+            why.append(f"rule {rule} now applies to {lapse} ({_ladder(b['form'], b['sanction'])})")
+        elif b is None:
+            why.append(f"rule {rule} no longer applies to {lapse}")
+        elif (a["form"], a["sanction"]) != (b["form"], b["sanction"]):
+            why.append(f"rule {rule} on {lapse}: {_ladder(a['form'], a['sanction'])} → "
+                       f"{_ladder(b['form'], b['sanction'])}")
+        elif a["in_force"] != b["in_force"]:
+            why.append(f"rule {rule} on {lapse}: its list {'is' if b['in_force'] else 'is not'} in force")
+    if before and after and before["shift"] != after["shift"]:
+        why.append(f"circumstances: {before['shift']:+d} → {after['shift']:+d} steps")
+    return why
+
+
+def _clause_changes(before: dict | None, after: dict | None) -> list[str]:
+    old = set((before or {}).get("clauses", "").split())
+    new = set((after or {}).get("clauses", "").split())
+    why = []
+    if new - old:
+        why.append("clauses added: " + ", ".join(sorted(new - old)))
+    if old - new:
+        why.append("clauses dropped: " + ", ".join(sorted(old - new)))
+    return why

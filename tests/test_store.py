@@ -1,0 +1,123 @@
+"""The store on both databases (SQLite always; PostgreSQL when DUIDAN_TEST_PG is set): schema and
+version, idempotent writes, claims, and one-time completion."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from test_batch import make_case
+
+from duidan.api import Evaluator
+from duidan.batch import evaluate_record
+from duidan.documents import canonical_json, sha256
+from duidan.store import Claim, NewCase, NewReject, Rejected, Store, StoreError
+
+
+def _records(n: int) -> list[NewCase]:
+    rng = random.Random(5)
+    out = []
+    for i in range(n):
+        body = canonical_json(make_case(i, rng))
+        out.append(NewCase(f"C-{i:05d}", "in.jsonl", "sha256:in", i + 1, sha256(body), body))
+    return out
+
+
+@pytest.fixture
+def store(db_url):
+    s = Store.open(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def evaluator(mini):
+    return Evaluator(mini)
+
+
+def _outcomes(evaluator, claim: Claim):
+    return [evaluate_record(evaluator, f"in.jsonl:{it.line}", it.body) for it in claim.items]
+
+
+def test_schema_is_created_once_and_versioned(db_url):
+    a = Store.open(db_url)
+    assert a.schema_version() == 1 and a.runs() == []
+    a.close()
+    b = Store.open(db_url)                      # opening again changes nothing
+    assert b.schema_version() == 1
+    with b.engine.connect() as conn:
+        conn.exec_driver_sql("UPDATE schema_info SET value = '99' WHERE key = 'schema_version'")
+        conn.commit()
+    b.close()
+    with pytest.raises(StoreError, match="schema version 99; this duidan reads version 1"):
+        Store.open(db_url)
+
+
+def test_runs_and_records_are_keyed(store):
+    run, created = store.open_run("k1", {"name": "mini", "edition": "x", "digest": "sha256:b"}, [{"path": "a"}])
+    again, created_again = store.open_run("k1", {"name": "mini", "edition": "x", "digest": "sha256:b"}, [])
+    assert created and not created_again and again.id == run.id and again.inputs == [{"path": "a"}]
+    cases = _records(30)
+    rejects = [NewReject("in.jsonl", "sha256:in", 99, None, "in.jsonl:99: invalid JSON")]
+    store.add_records(run.id, cases, rejects, chunk=7)
+    store.add_records(run.id, cases, rejects, chunk=11)   # a second reader adds nothing
+    store.mark_read(run.id, 31)
+    store.mark_read(run.id, 5)                            # the first count stands
+    assert store.counts(run.id) == {"pending": 30, "evaluated": 0, "rejected": 1}
+    assert store.run(run.id).read == 31
+    with pytest.raises(StoreError, match="30 cases pending"):
+        store.finish(run.id)
+
+
+def test_a_case_is_stored_once_whoever_completes_it(store, evaluator):
+    run, _ = store.open_run("k2", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [])
+    store.add_records(run.id, _records(10), [])
+    store.mark_read(run.id, 10)
+    claim = store.claim(run.id, 6)
+    items = list(claim.items)
+    outcomes = _outcomes(evaluator, claim)
+    outcomes[0] = Rejected("in.jsonl:1: rejected for the test")
+    assert store.complete(claim, run.id, outcomes, "me") == 6
+    # a late second writer with the same cases (SQLite's optimistic claims) stores nothing
+    assert store.complete(Claim(items), run.id, outcomes, "late") == 0
+    rest = store.claim(run.id, 100)
+    assert [it.case_id for it in rest.items] == [f"C-{i:05d}" for i in range(6, 10)]
+    store.complete(rest, run.id, _outcomes(evaluator, rest), "me")
+    done = store.finish(run.id)
+    assert (done.read, done.evaluated, done.rejected) == (10, 9, 1)
+    assert {c["done_by"] for c in store.cases(run.id)} == {"me"}
+    det = store.determination(run.id, "C-00001")
+    assert det["digest"] == [c for c in store.cases(run.id) if c["case_id"] == "C-00001"][0]["digest"]
+    recs = [r for r in store.recommendations(run.id) if r["case_id"] == "C-00001"]
+    assert [r["rec_id"] for r in recs] == [r["id"] for r in det["recommendations"]]
+    assert store.case_record(run.id, "C-00001") == json.loads(_records(2)[1].body)
+    [rej] = store.rejects(run.id)
+    assert (rej["case_id"], rej["line"], rej["stage"]) == ("C-00000", 1, "evaluate")
+
+
+def test_postgresql_claims_skip_locked_rows_and_release_on_rollback(pg_url, evaluator):
+    store = Store.open(pg_url)
+    run, _ = store.open_run("k3", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [])
+    store.add_records(run.id, _records(10), [])
+    a = store.claim(run.id, 4)
+    b = store.claim(run.id, 4)          # another worker, another transaction: the next 4
+    assert {i.row for i in a.items}.isdisjoint(i.row for i in b.items) and len(b.items) == 4
+    held = [i.case_id for i in a.items]
+    store.release(a)                    # a process that dies: its transaction rolls back
+    c = store.claim(run.id, 10)
+    assert [i.case_id for i in c.items][:4] == held and len(c.items) == 6
+    store.release(b)
+    store.release(c)
+    store.close()
+
+
+@pytest.mark.parametrize("url, says", [
+    ("nonsense", "not a database URL"),
+    ("mysql://u@h/db", "unsupported database"),
+    ("postgresql+psycopg://postgres:secret@127.0.0.1:1/test", "cannot open database"),
+])
+def test_bad_urls_are_messages(url, says):
+    with pytest.raises(StoreError, match=says) as e:
+        Store.open(url)
+    assert "secret" not in str(e.value)
