@@ -173,12 +173,13 @@ def check_references(case: Case, file: str) -> None:
         if value is not None and value not in valid:
             problems.append((path, unknown(what, value, sorted(valid))))
 
+    by_id = {u.id: u for u in case.units}
     for i, u in enumerate(case.units):
         ref(f"units[{i}].parent", u.parent, units, "unit")
         ref(f"units[{i}].supervisor", u.supervisor, units, "unit")
         if u.parent == u.id:
             problems.append((f"units[{i}].parent", "a unit cannot be its own parent"))
-        sup = next((x for x in case.units if x.id == u.supervisor), None)
+        sup = by_id.get(u.supervisor) if u.supervisor else None
         if sup is not None and sup.tier not in V.SUPERVISORY_TIERS:
             problems.append((f"units[{i}].supervisor",
                              f"{sup.id!r} is a {sup.tier} unit; a supervisor is a discipline body "

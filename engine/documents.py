@@ -63,7 +63,11 @@ def _no_bool_int(v: Any) -> Any:
     return v
 
 
-class _SafeLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (it does in the wheels): same safe constructors, ~10x faster.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_BaseLoader):
     """safe_load, plus: duplicate keys are errors (the last one silently winning hides mistakes)."""
 
 

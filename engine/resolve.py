@@ -63,19 +63,26 @@ def held_during(p: Person, start: dt.date, end: dt.date) -> bool:
     return (p.from_ is None or p.from_ <= end) and (p.to is None or p.to >= start)
 
 
-def supervisors_of(unit: Unit, units: dict[str, Unit]) -> list[str]:
+def supervisors_of(unit: Unit, units: dict[str, Unit], bodies_under: dict[str, list[str]] | None = None) -> list[str]:
     """The discipline bodies supervising `unit`: its named supervisor, discipline bodies set up
     under it (parent == unit), and for a village also the bodies supervising its township."""
-    out = set()
+    if bodies_under is None:
+        bodies_under = discipline_children(units)
+    out = set(bodies_under.get(unit.id, ()))
     if unit.supervisor:
         out.add(unit.supervisor)
-    for u in units.values():
-        if u.parent == unit.id and u.tier in V.SUPERVISORY_TIERS:
-            out.add(u.id)
     if unit.tier == "village" and unit.parent in units:
-        out.update(supervisors_of(units[unit.parent], units))
+        out.update(supervisors_of(units[unit.parent], units, bodies_under))
     out.discard(unit.id)
     return sorted(out)
+
+
+def discipline_children(units: dict[str, Unit]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for u in units.values():
+        if u.parent is not None and u.tier in V.SUPERVISORY_TIERS:
+            out.setdefault(u.parent, []).append(u.id)
+    return out
 
 
 def resolve(case: Case, declared_facts: dict) -> Resolution:
@@ -121,6 +128,8 @@ def resolve(case: Case, declared_facts: dict) -> Resolution:
     def unit_subject(lapse: Lapse, relation: str, u: Unit):
         holders.add(Holder(lapse.id, relation, "unit", u.id, u.id, u.tier, None))
 
+    bodies_under = discipline_children(units)
+    supervisors = {uid: supervisors_of(units[uid], units, bodies_under) for uid in {lp.unit for lp in lapses}}
     for lapse in lapses:
         here = units[lapse.unit]
         unit_subject(lapse, "unit", here)
@@ -134,7 +143,7 @@ def resolve(case: Case, declared_facts: dict) -> Resolution:
             for p in staff_by_unit.get(here.parent, []):
                 if p.post in V.MEMBER_POSTS and lapse.area in p.portfolio:
                     person(lapse, "parent_area_member", p)
-        for sid in supervisors_of(here, units):
+        for sid in supervisors[here.id]:
             body = units[sid]
             unit_subject(lapse, "supervising_body", body)
             for p in staff_by_unit.get(sid, []):
