@@ -62,3 +62,12 @@ def test_bundled_rulebook_passes_rules_check():
     r = CliRunner().invoke(cli, ["rules", "check"])
     assert r.exit_code == 0, r.output
     assert "ok:" in r.output
+
+
+def test_bundled_spreadsheet_example_batches_with_its_one_bad_row(tmp_path):
+    batch_dir = ROOT / "cases" / "batch"
+    r = CliRunner().invoke(cli, ["batch", str(batch_dir / "findings.csv"), "--roster", str(batch_dir / "roster.yaml"),
+                                 "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert r.exit_code == 1, r.output
+    assert "read 5  evaluated 4  rejected 1" in r.output
+    assert "findings.csv:7" in r.output and "超期天数" in r.output
