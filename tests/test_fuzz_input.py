@@ -1,0 +1,88 @@
+"""Fault injection on case files: any mutation of a valid case is either still valid (and then it
+is evaluated, durable agreeing with the reference) or an InputError naming a field. Nothing else
+may escape, since the CLI turns only InputError into a message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from duidan.case import parse_case
+from duidan.documents import parse_text
+from duidan.errors import InputError
+
+from strategies import cases
+
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
+                 st.text(max_size=8), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+                 st.just("2021-02-30"), st.just(dt.date(2021, 1, 1)), st.just("书记"), st.just("p0"), st.just("town"))
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, prefix + (i,))
+
+
+def _set(obj, path, value, delete=False):
+    if not path:
+        return value
+    parent = obj
+    for p in path[:-1]:
+        parent = parent[p]
+    if delete:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return obj
+
+
+@st.composite
+def mutated(draw):
+    import copy
+
+    data = copy.deepcopy(draw(cases(max_people=5, max_findings=3, max_violations=1)))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = list(_paths(data))
+        path = draw(st.sampled_from(paths))
+        if path and draw(st.booleans()):
+            data = _set(data, path, None, delete=True)
+        else:
+            data = _set(data, path, draw(JUNK))
+    return data
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=mutated())
+def test_mutated_cases_are_evaluated_or_rejected_cleanly(engines, data):
+    durable, reference = engines
+    try:
+        case = parse_case(data, "<fuzz>")
+    except InputError as e:
+        assert e.problems and all(path for path, _ in e.problems)
+        assert "<fuzz>" in e.message
+        return
+    try:
+        a = durable.evaluate(case, "<fuzz>")
+    except InputError:
+        return  # a rulebook-declared fact of the wrong type
+    assert a.digest == reference.evaluate(case, "<fuzz>").digest
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=200))
+def test_arbitrary_text_parses_or_gives_an_input_error(text):
+    try:
+        data = parse_text(text, "<fuzz>")
+    except InputError:
+        return
+    try:
+        parse_case(data, "<fuzz>")
+    except InputError:
+        pass
