@@ -6,7 +6,7 @@ contents: files are taken in the order of their content digests and records in f
 process on any machine, given the same files under any names, reads the same records in the same
 order. That is what lets several processes share one run.
 
-CSV (one finding per row, grouped into cases by case id; see docs/batch.md for the columns): cells
+CSV (one finding per row, grouped into cases by case id; see README.md, "CSV findings and the roster", for the columns): cells
 are text, so each column is converted to its type here (empty = absent); enum values, Chinese
 aliases included, are left to the case validators. A unit or person may be given by id or by its
 unique name in the roster. A case whose rows have a problem is rejected as a whole, naming the
@@ -354,7 +354,7 @@ class Row:
 def _csv_case(src: Source, case_id: str, rows: list[Row], roster: Roster, facts: dict[str, Any],
               headers: dict[str, str]) -> Record:
     first = rows[0].line
-    label = f"{src.path}:{first}"
+    label = str(src.path)   # each problem names its own line: a case may span many rows
     problems: list[tuple[str, str]] = [(f"line {r.line}", r.problem) for r in rows if r.problem]
     header: dict[str, Any] = {"id": case_id}
     for col in CASE_LEVEL:

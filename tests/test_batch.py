@@ -360,11 +360,11 @@ def test_csv_with_chinese_headers_and_a_roster(tmp_path, sqlite_url, roster):
     assert f2["unit"] == "town-jw" and f2["date"] == "2021-07-01" and f2["facts"] == {"days_overdue": 120, "repeated": True}
     assert store.determination(run.id, "XC-1")["recommendations"]
     reasons = {r["case_id"]: r["reason"] for r in store.rejects(run.id)}
-    assert f"{data}:5: line 5, 金额（元）: expected a number, got 'abc'" == reasons["XC-3"]
+    assert f"{data}: line 5, 金额（元）: expected a number, got 'abc'" == reasons["XC-3"]
     assert "line 6, 问题类型: unknown lapse kind '计划敷衍'" in reasons["XC-4"]
     assert "'某镇党委' is the name of town, town2; use the id" in reasons["XC-5"]
     assert f"{data}:8: 案件编号: required field is missing" == reasons[None]
-    assert f"{data}:9: line 10: 13 cells but 12 columns" == reasons["XC-6"]   # the whole case, not one row
+    assert f"{data}: line 10: 13 cells but 12 columns" == reasons["XC-6"]   # the whole case, not one row
     store.close()
 
 

@@ -70,4 +70,4 @@ def test_bundled_spreadsheet_example_batches_with_its_one_bad_row(tmp_path):
                                  "--db", f"sqlite:///{tmp_path / 'x.db'}"])
     assert r.exit_code == 1, r.output
     assert "read 5  evaluated 4  rejected 1" in r.output
-    assert "findings.csv:7" in r.output and "超期天数" in r.output
+    assert "findings.csv: line 7, 超期天数: expected a number, got 'abc'" in r.output
