@@ -3,8 +3,9 @@
 Nothing here depends on firing order: the input is a sorted set of Match tuples, grouped by
 (track, subject). Per group:
 
-- establishing matches whose cited clauses are in force on the lapse date set the baseline form
-  (the heaviest of them and of any opening rule's minimum); measures are unioned;
+- establishing matches whose cited clauses are in force on the lapse date, and not repealed by the
+  edition in force at review (从旧兼从轻), set the baseline form (the heaviest of them and of any
+  opening rule's minimum); measures are unioned;
 - a group with only opening matches (one case, two investigations opened a track, but no finding
   says what this leader or supervisor failed to do) is `undetermined`, naming the missing kinds;
 - circumstances: any exemption -> `exempt`; otherwise the form moves up by the largest heavier
@@ -14,6 +15,7 @@ Nothing here depends on firing order: the input is a sorted set of Match tuples,
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from . import vocab as V
@@ -32,7 +34,7 @@ from .determination import (
 from .documents import canonical_json, sha256
 from .facts import Match
 from .resolve import Lapse, Resolution
-from .rulebook import Rule, Rulebook
+from .rulebook import ClauseView, Rule, Rulebook
 
 # One ladder per subject kind; a disciplinary form is placed by its sanction.
 PERSON_LADDER: list[tuple[str, str | None]] = (
@@ -62,6 +64,7 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
     lapses = {lp.id: lp for lp in res.lapses}
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}
+    review = case.reviewed_on
     circ_by_subject: dict[str, set[str]] = defaultdict(set)
     for c in case.circumstances:
         circ_by_subject[c.subject].add(c.kind)
@@ -76,7 +79,7 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
         in_force, not_in_force = [], []
         for m in group:
             rule, lapse = rules[m.rule], lapses[m.lapse]
-            live = rule.cites == [] or any(book.clause_at(c, lapse.date) for c in rule.cites)
+            live = not rule.cites or bool(cited(book, rule, lapse, review))
             (in_force if live else not_in_force).append(m)
         est = [m for m in in_force if rules[m.rule].effect == "establish"]
         est_kinds = {lapses[m.lapse].kind for m in est}
@@ -86,7 +89,7 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
         settled = [m for m in opens if est_kinds & set(rules[m.rule].requires)]
         unsettled = [m for m in opens if m not in settled]
         build = dict(track=track, kind=kind, sid=sid, rules=rules, lapses=lapses, units=units,
-                     people=people, circumstances=circ, book=book)
+                     people=people, circumstances=circ, book=book, review=review)
         # Each of these is its own recommendation, so none hides another: what is established,
         # what a violation opened and no finding settles yet, and what no list in force covered.
         if est:
@@ -116,7 +119,20 @@ def digest_of(det: Determination) -> str:
     return sha256(canonical_json(body))
 
 
-def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book) -> Recommendation:
+def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[ClauseView]:
+    """The rule's clauses as worded in the edition in force on the lapse date (从旧), leaving out
+    any that a later edition in force at review has repealed (兼从轻: a duty abolished since is
+    not held against anyone)."""
+    out = []
+    for cid in rule.cites:
+        view = book.clause_at(cid, lapse.date)
+        if view is not None and book.clause_at(cid, review) is not None:
+            out.append(view)
+    return out
+
+
+def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book,
+               review) -> Recommendation:
     """One recommendation from the matches it rests on (`used`, all in force) and the matches that
     could not count because no edition of the list was in force on the lapse date (`aside`)."""
     match_out: list[MatchOut] = []
@@ -126,7 +142,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     not_in_force = aside
     for m in sorted(used + aside):
         rule, lapse = rules[m.rule], lapses[m.lapse]
-        live = [v for v in (book.clause_at(cid, lapse.date) for cid in rule.cites) if v is not None]
+        live = cited(book, rule, lapse, review)
         match_out.append(MatchOut(rule=rule.id, lapse=lapse.id, relation=m.relation, effect=rule.effect,
                                   form=rule.form, sanction=rule.sanction, clauses=[v.id for v in live],
                                   in_force=m not in aside))
@@ -188,7 +204,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         trace=TraceOut(matches=match_out, baseline={"form": base_form, "sanction": base_sanction},
                        shift=shift, steps=steps, held=held),
     )
-    return rec.model_copy(update={"reason": _reason(rec, lapses, not_in_force, book)})
+    return rec.model_copy(update={"reason": _reason(rec, lapses, not_in_force, rules, book)})
 
 
 def _grade(rules: list[Rule]) -> str:
@@ -212,7 +228,7 @@ def form_label(form: str | None, sanction: str | None) -> str:
     return V.LABELS.get(form, form)
 
 
-def _reason(rec: Recommendation, lapses: dict[str, Lapse], not_in_force, book: Rulebook) -> str:
+def _reason(rec: Recommendation, lapses: dict[str, Lapse], not_in_force, rules, book: Rulebook) -> str:
     """One sentence in Chinese that a person can read; built only from the decision's own data."""
     s = rec.subject
     who = s.name or s.id
@@ -222,6 +238,11 @@ def _reason(rec: Recommendation, lapses: dict[str, Lapse], not_in_force, book: R
     track = V.LABELS[rec.track]
     if rec.outcome == "undetermined":
         if not_in_force:
+            repealed = sorted({cid for m in not_in_force for cid in rules[m.rule].cites
+                               if book.clause_at(cid, lapses[m.lapse].date) is not None})
+            if repealed:
+                return (f"{who}（{role}）涉及{about}，所对应条款{'、'.join(repealed)}已被审查时施行的清单版本废止，"
+                        f"依从旧兼从轻原则不予对单认定{track}，需人工审查。")
             dates = sorted({lapses[m.lapse].date for m in not_in_force})
             return (f"{who}（{role}）涉及{about}，但{dates[0].isoformat()}时该清单尚无有效版本，"
                     f"无法对单认定{track}，需人工审查。")

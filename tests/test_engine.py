@@ -183,3 +183,15 @@ def test_an_opened_track_stays_open_until_a_finding_it_names_establishes_it():
     # the mini rulebook has no rule establishing pressure_not_transmitted: the track stays open
     assert ("primary", "s", "undetermined") in recs
     assert det.unmatched == ["F"]
+
+
+def test_a_duty_repealed_before_review_is_not_held_against_anyone(mini):
+    data = dict(schema="duidan/case/v1", case={"id": "R"}, units=[{"id": "u", "tier": "township"}],
+                people=[{"id": "s", "unit": "u", "post": "secretary"}],
+                findings=[{"id": "F", "kind": "deployment_lacking", "unit": "u", "date": "2021-06-30"}])
+    before = Evaluator(mini).evaluate(parse_case(dict(data, case={"id": "R", "reviewed_on": "2022-01-01"}), "x"))
+    after = Evaluator(mini).evaluate(parse_case(dict(data, case={"id": "R", "reviewed_on": "2022-06-01"}), "x"))
+    assert [(r.outcome, r.form) for r in before.recommendations] == [("accountable", "talk")]
+    assert before.recommendations[0].clauses[0].edition == "2018-01"
+    assert [r.outcome for r in after.recommendations] == ["undetermined"]
+    assert "从旧兼从轻" in after.recommendations[0].reason
