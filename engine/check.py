@@ -90,7 +90,7 @@ def check(book: Rulebook, *, probe_engine: bool = True) -> CheckReport:
         "rules": len(book.rules), "clauses": len(book.clause_index),
         "cited": sum(1 for v in cited.values() if v), "not_enforceable": len(rep.not_enforceable),
     }
-    if probe_engine and not rep.problems:
+    if probe_engine:
         problem = _probe(book)
         if problem:
             rep.problems.append(problem)
@@ -98,22 +98,50 @@ def check(book: Rulebook, *, probe_engine: bool = True) -> CheckReport:
 
 
 def _probe(book: Rulebook) -> str | None:
-    """Compile onto durable_rules and evaluate one case, comparing with the reference evaluator."""
+    """Compile onto durable_rules and evaluate a probe case that drives every rule family, then
+    compare with the reference evaluator. Engine limits (e.g. error 303: more than 64 range tests
+    passed by one fact) show only when facts reach them, so every finding and violation kind comes
+    with every declared fact at an extreme value, at every tier."""
     from .case import parse_case
     from .errors import EngineFault
     from .facts import working_memory
     from .reference import evaluate as reference
     from .resolve import resolve
 
-    probe = parse_case({
-        "schema": "duidan/case/v1", "case": {"id": "rules-check-probe"},
-        "units": [{"id": "u", "tier": "township", "supervisor": "d"},
-                  {"id": "d", "tier": "township_discipline", "parent": "u"}],
-        "people": [{"id": "s", "unit": "u", "post": "secretary"}, {"id": "x", "unit": "u", "post": "staff"},
-                   {"id": "j", "unit": "d", "post": "discipline_secretary"}],
-        "findings": [{"id": "F", "kind": k, "unit": "u", "date": "2022-06-30"} for k in V.LAPSE_KINDS[:1]],
-        "violations": [{"id": "V", "person": "x", "kind": "other", "date": "2022-06-30", "severity": "major"}],
-    }, "<rules check probe>")
+    extreme: dict = {}
+    for name, kind in book.facts.items():
+        if isinstance(kind, tuple):
+            extreme[name] = kind[-1]
+        elif kind == "boolean":
+            extreme[name] = True
+        elif kind == "ratio":
+            extreme[name] = 1.0
+        elif kind in ("number", "integer"):
+            extreme[name] = 10**12
+    units = [{"id": "city", "tier": "city", "supervisor": "cdi"}, {"id": "cdi", "tier": "city_discipline"},
+             {"id": "dept", "tier": "department", "parent": "city", "supervisor": "stg"},
+             {"id": "stg", "tier": "stationed_group", "parent": "cdi"},
+             {"id": "ent", "tier": "enterprise", "parent": "city", "supervisor": "stg"},
+             {"id": "town", "tier": "township", "parent": "city", "supervisor": "tdi"},
+             {"id": "tdi", "tier": "township_discipline", "parent": "town"},
+             {"id": "vil", "tier": "village", "parent": "town"}, {"id": "vsc", "tier": "village_supervision", "parent": "vil"}]
+    people = []
+    for u in units:
+        head = "vsc_chair" if u["tier"] == "village_supervision" else (
+            "discipline_secretary" if u["tier"] in V.SUPERVISORY_TIERS else "secretary")
+        member = "vsc_member" if u["tier"] == "village_supervision" else (
+            "discipline_member" if u["tier"] in V.SUPERVISORY_TIERS else "member")
+        people += [{"id": f"{u['id']}-h", "unit": u["id"], "post": head},
+                   {"id": f"{u['id']}-m", "unit": u["id"], "post": member, "portfolio": ["a"]},
+                   {"id": f"{u['id']}-s", "unit": u["id"], "post": "staff"}]
+    findings = [{"id": f"F-{u['id']}-{k}", "kind": k, "unit": u["id"], "date": "2022-06-30", "area": "a",
+                 "persons": [f"{u['id']}-s"], "facts": extreme}
+                for u in units for k in V.LAPSE_KINDS]
+    violations = [{"id": f"V-{u['id']}-{k}", "person": f"{u['id']}-s", "kind": k, "date": "2022-06-30",
+                   "severity": "major", "area": "a", "facts": extreme}
+                  for u in units for k in V.VIOLATION_KINDS]
+    probe = parse_case({"schema": "duidan/case/v1", "case": {"id": "rules-check-probe"}, "units": units,
+                        "people": people, "findings": findings, "violations": violations}, "<rules check probe>")
     try:
         from .durable_engine import evaluator_for
 

@@ -11,9 +11,10 @@ DURABLE_RULES.md §9, because used naively it gives wrong, order-dependent answe
   session state are checked and raised;
 - actions take exactly one parameter (two would make them asynchronous);
 - the result is the sorted set of (rule, matched facts): never the firing order;
-- no joins between patterns: with more than 64 join rules in a ruleset the engine corrupts its
-  heap (measured here: 64 rules run, 65 abort with "free(): invalid pointer"), so candidates are
-  pre-joined in Python (engine/facts.py) and each rule tests one fact.
+- no joins between patterns (engine/facts.py says why): each rule tests one candidate fact;
+- a session is deleted only if the sentinel ran: when the engine fails a batch (error 303, more
+  than 64 sibling range tests passed by one fact) no action has run, and delete_state would crash
+  the process ("double free or corruption") instead of reporting the error.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def fnv1_32(s: str) -> int:
     return h
 
 
+MAX_ABANDONED = 256   # well under the engine's 1024 live sessions per ruleset
+
 _host: _SyncHost | None = None
 _registered: dict[str, DurableEvaluator] = {}
 _lock = threading.Lock()   # sessions are one-at-a-time per process; callers may be threads
@@ -57,7 +60,7 @@ class DurableEvaluator:
         global _host
         definitions, self._buckets = compile_rules(rules)
         for rule_id, d in definitions.items():
-            d["run"] = self._recorder(rule_id) if rule_id != SENTINEL else _noop
+            d["run"] = self._recorder(rule_id) if rule_id != SENTINEL else self._sentinel
         if _host is None:
             _host = _SyncHost()
         self.name = name
@@ -69,6 +72,8 @@ class DurableEvaluator:
             raise EngineFault(f"durable_rules refused the compiled rulebook: {e}") from e
         self._ruleset = self._host.get_ruleset(name)
         self._fired: list[tuple[str, str]] | None = None
+        self._sentinel_ran = False
+        self._abandoned = 0   # sessions the engine failed on, left alive (it allows 1024 per ruleset)
         self._counter = 0
 
     def _recorder(self, rule_id: str):
@@ -76,11 +81,17 @@ class DurableEvaluator:
             self._fired.append((rule_id, c.c["id"]))
         return action
 
+    def _sentinel(self, c):
+        self._sentinel_ran = True
+
     def evaluate(self, wm: WorkingMemory) -> list[Match]:
         with _lock:
             return self._evaluate(wm)
 
     def _evaluate(self, wm: WorkingMemory) -> list[Match]:
+        if self._abandoned >= MAX_ABANDONED:
+            raise EngineFault(f"durable_rules failed on {self._abandoned} cases in this process; the rulebook "
+                              f"exceeds the engine's limits (run `duidan rules check`)")
         self._counter += 1
         sid = f"s{self._counter}"
         seen: dict[int, str] = {}
@@ -91,7 +102,7 @@ class DurableEvaluator:
         batch = [dict(f, sid=sid) for f in wm.facts]   # already sorted by id
         batch += [{"sid": sid, "type": "$go", "id": f"$go{b}", "bucket": b} for b in range(self._buckets)]
         batch.append({"sid": sid, "type": SENTINEL, "id": SENTINEL})
-        self._fired = []
+        self._fired, self._sentinel_ran = [], False
         try:
             code, offset = durable_rules_engine.assert_facts(
                 self._ruleset._handle, json.dumps(batch, ensure_ascii=False))
@@ -106,16 +117,19 @@ class DurableEvaluator:
             if "exception" in state:
                 raise EngineFault(f"a rule action failed inside durable_rules: {str(state['exception'])[:300]}")
             return sorted({wm.match(rule, fid) for rule, fid in self._fired})
+        except EngineFault:
+            raise
+        except Exception as e:  # the engine's own errors, e.g. error 303 on a rulebook past its limits
+            raise EngineFault(f"durable_rules refused the case: {e}") from e
         finally:
             self._fired = None
-            try:
+            # Only a session in which an action ran can be deleted: on any other, delete_state
+            # frees uninitialised pointers and crashes the process (§4.2). A session the engine
+            # failed on is left behind; its sid is never reused.
+            if self._sentinel_ran:
                 self._host.delete_state(self.name, sid)
-            except Exception:  # the session may not exist if assert_facts itself failed
-                pass
-
-
-def _noop(c):
-    return None
+            else:
+                self._abandoned += 1
 
 
 def evaluator_for(digest: str, rules: list[Rule]) -> DurableEvaluator:

@@ -2,10 +2,11 @@
 
 A candidate carries the lapse's attributes (kind, tier, severity, facts) and the subject's
 (relation, tier, post), so every rule is a single pattern over one fact. The pairing is done by
-resolve, in Python, on purpose: durable_rules 2.0.28 corrupts its heap ("free(): invalid pointer")
-once a ruleset holds more than 64 rules with a join between patterns, and its join/negation
-paths are where its order-dependent bugs live (DURABLE_RULES.md §4.1). Alpha matching over one
-fact is the part of the engine that is sound.
+resolve, in Python, on purpose: in durable_rules 2.0.28 every rule's join expression is a test
+the joined fact must pass, and a fact passing more than 64 of them fails the whole case with
+error 303 (measured here: 64 join rules run, 65 fail) -- a 151-rule rulebook could not run as
+joins. Its join and negation paths are also where its order-dependent bugs live (DURABLE_RULES.md
+§4.1). Alpha tests over one fact, equality first, are the part of the engine that is sound.
 
 Both evaluators (durable_rules and the plain-Python reference) consume exactly these dicts, so
 they can only disagree on matching, never on input. Fact ids are short positional ids (`c0`, `c1`)

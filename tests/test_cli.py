@@ -159,3 +159,31 @@ def test_lists_show_filters_by_list_and_tier():
     old = run("lists", "show", "--rulebook", MINI, "--on", "2020-01-01")
     assert "P-TWN-2.2" not in old.output and "亲自部署" in old.output
     assert run("lists", "show", "--tier", "twonship").exit_code == 2
+
+
+def test_rules_check_runs_the_rulebook_on_the_engine_and_finds_its_limits(tmp_path):
+    """65 range tests passed by one fact overflow durable_rules' stack (error 303) at run time;
+    `rules check` must find that before a case does."""
+    book = tmp_path / "book"
+    shutil.copytree(MINI, book)
+    extra = "".join(f"""
+  - id: X-{i}
+    title: 阈值{i}
+    track: supervisory
+    when:
+      on: finding
+      kinds: [clue_shelved]
+      facts: [{{fact: days_overdue, op: gte, value: {i}}}]
+    subject: {{relation: unit_head, tiers: [township_discipline]}}
+    grade: supervisory
+    form: talk
+    cites: [S-TDI-2.1]
+""" for i in range(70))
+    with open(book / "rules.yaml", "a", encoding="utf-8") as f:
+        f.write(extra)
+    from duidan.check import check
+    from duidan.rulebook import load_rulebook
+
+    rep = check(load_rulebook(book))
+    problems = [p for p in rep.problems if "durable_rules" in p]
+    assert problems and "303" in problems[0], rep.problems

@@ -195,3 +195,18 @@ def test_a_duty_repealed_before_review_is_not_held_against_anyone(mini):
     assert before.recommendations[0].clauses[0].edition == "2018-01"
     assert [r.outcome for r in after.recommendations] == ["undetermined"]
     assert "从旧兼从轻" in after.recommendations[0].reason
+
+
+def test_an_engine_failure_is_an_error_not_a_crash():
+    """70 range tests passed by one fact: durable_rules fails the batch with error 303. The wrapper
+    reports it and keeps the process alive (deleting that session would crash it)."""
+    rules = [_rule(i, when={"on": "finding", "kinds": ["clue_shelved"],
+                            "facts": [{"fact": "days_overdue", "op": "gte", "value": i}]}) for i in range(70)]
+    ev = DurableEvaluator("limits", rules)
+    h = Holder("F", "unit_head", "person", "p", "u", "township", "secretary")
+    fact = {"id": "c0", "type": "candidate", "lid": "F", "on": "finding", "kind": "clue_shelved",
+            "ltier": "township", "relation": "unit_head", "stier": "township"}
+    for _ in range(3):
+        with pytest.raises(EngineFault, match="303"):
+            ev.evaluate(WorkingMemory([dict(fact, f_days_overdue=1000)], {"c0": h}))
+    assert len(ev.evaluate(WorkingMemory([dict(fact, f_days_overdue=10)], {"c0": h}))) == 11
