@@ -1,6 +1,7 @@
 """The determination format (`schema: duidan/determination/v1`, CONTRACT.md §2) as models.
 
-Fields beyond the contract (subject name, clause gloss/tier/role/basis, `reviewed_on`, `trace`)
+Fields beyond the contract (subject name, clause gloss/tier/role/basis, `reviewed_on`, `missing`,
+`standing`, `trace`)
 are extensions: optional for readers, always present in what duidan writes. `trace` records the
 whole chain behind each recommendation as data, so explain / why-not / replay can be built on it
 without re-deriving anything.
@@ -84,6 +85,10 @@ class Recommendation(_Out):
     circumstances: list[str]
     reason: str
     missing: list[str] = []   # undetermined: the finding kinds that would settle it
+    # What the recommendation rests on: `established` (findings establish it; accountable or
+    # exempt), `opened` (a violation opened the track, no finding settles it yet), `out_of_force`
+    # (no edition of the list in force covers it). A subject has at most one of each per track.
+    standing: Literal["established", "opened", "out_of_force"]
     trace: TraceOut
 
 

@@ -201,6 +201,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         measures=sorted(measures), decided_by=decider, clauses=[clauses[k] for k in sorted(clauses)],
         basis=basis, findings=finding_ids, violations=violation_ids, rules=rule_ids,
         circumstances=circumstances, missing=missing, reason="",
+        standing="established" if established else ("opened" if opened else "out_of_force"),
         trace=TraceOut(matches=match_out, baseline={"form": base_form, "sanction": base_sanction},
                        shift=shift, steps=steps, held=held),
     )

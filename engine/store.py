@@ -122,6 +122,7 @@ class RecommendationRow(SQLModel, table=True):
     post: str | None
     grade: str
     outcome: str
+    standing: str                          # established | opened | out_of_force
     form: str | None
     sanction: str | None
     measures: str                          # space-separated
@@ -229,7 +230,7 @@ def recommendation_rows(det: dict) -> tuple[list[dict], list[dict]]:
         recs.append({
             "case_id": det["case"], "rec_id": r["id"], "track": r["track"], "subject_kind": s["kind"],
             "subject": s["id"], "subject_name": s.get("name", ""), "unit": s["unit"], "tier": s["tier"],
-            "post": s.get("post"), "grade": r["grade"], "outcome": r["outcome"], "form": r["form"],
+            "post": s.get("post"), "grade": r["grade"], "outcome": r["outcome"], "standing": r["standing"], "form": r["form"],
             "sanction": r["sanction"], "measures": " ".join(r["measures"]),
             "clauses": " ".join(sorted({c["id"] for c in r["clauses"]})), "rules": " ".join(r["rules"]),
             "findings": " ".join(r["findings"]), "violations": " ".join(r["violations"]),

@@ -97,12 +97,12 @@ class Diff:
     unchanged: int
 
 
-def _key(r: dict) -> tuple[str, str, str]:
-    return (r["case_id"], r["track"], f"{r['subject_kind']}:{r['subject']}")
+def _key(r: dict) -> tuple[str, str, str, str]:
+    return (r["case_id"], r["track"], f"{r['subject_kind']}:{r['subject']}", r["standing"])
 
 
 def diff(store: Store, run_a: int, run_b: int) -> Diff:
-    """Recommendations matched by (case, track, subject); what differs, and why."""
+    """Recommendations matched by (case, track, subject, standing); what differs, and why."""
     a, b = store.run(run_a), store.run(run_b)
     if a is None or b is None:
         raise KeyError(run_a if a is None else run_b)
