@@ -24,6 +24,7 @@ from duidan import vocab as V
 from duidan.api import Evaluator
 from duidan.case import parse_case
 from duidan.cli.batch import batch, diff, runs
+from duidan.determine import rank
 from duidan.documents import canonical_json, parse_text
 from duidan.intake import Source, file_digest, read_all
 from duidan.store import Store
@@ -509,7 +510,10 @@ def test_runs_and_diff_between_rulebook_editions(tmp_path, sqlite_url):
     assert d["changes"], "raising a form must change some recommendations"
     for c in d["changes"]:
         assert c["change"] == "changed" and c["subject"] == "person:p1" and c["track"] == "primary"
-        assert c["after"]["form"] == "admonition"
+        # P-PLAN-HEAD went from criticism to admonition: every change is a raise (the heaviest
+        # matched rule and the case's circumstance steps decide by how much)
+        assert rank("person", c["after"]["form"], c["after"]["sanction"]) > \
+            rank("person", c["before"]["form"], c["before"]["sanction"])
         assert "rulebook mini 2022-03 → mini 2023-01" in c["why"]
         assert any(w.startswith("rule P-PLAN-HEAD on F") and w.endswith("criticism → admonition") for w in c["why"])
     text = invoke(diff, "1", "2", "--db", sqlite_url)
