@@ -60,7 +60,8 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
     check_usage(sources, roster)
     rosters = roster_sources(roster)
     described = [{"path": str(s.path), "digest": s.digest, "role": s.kind} for s in sources] + rosters
-    run, created = store.open_run(run_key(book.digest, sources, rosters), book.summary(), described)
+    run, created = store.open_run(run_key(book.digest, sources, rosters), book.summary(), described,
+                                  book.canonical)
     if run.read is None:
         records = read_all(sources, roster, book.facts)
         report("read", 0, len(records))

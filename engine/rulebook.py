@@ -275,8 +275,14 @@ class Rulebook(Model):
     source: str = Field(default="", exclude=True)   # where it was loaded from; not part of the digest
 
     @cached_property
+    def canonical(self) -> str:
+        """The rulebook's content as canonical JSON: what its digest is computed over, and what a
+        store keeps so that a stored determination can be re-derived under the very same rules."""
+        return canonical_json(self.model_dump(mode="json", by_alias=True))
+
+    @cached_property
     def digest(self) -> str:
-        return sha256(canonical_json(self.model_dump(mode="json", by_alias=True)))
+        return sha256(self.canonical)
 
     @cached_property
     def clause_index(self) -> dict[str, tuple[str, str, str, Clause]]:
@@ -326,6 +332,17 @@ class Rulebook(Model):
 
     def summary(self) -> dict[str, str]:
         return {"name": self.meta.name, "edition": self.meta.edition, "digest": self.digest}
+
+
+def rulebook_from_canonical(text: str, expected_digest: str, where: str = "<stored rulebook>") -> Rulebook:
+    """A rulebook back from its canonical JSON, refusing any whose content does not hash to the
+    digest it was stored under."""
+    import json
+
+    book = validate(Rulebook, json.loads(text), where)
+    if book.digest != expected_digest:
+        raise InputError.one(where, "(content)", f"digest {book.digest} does not match the recorded {expected_digest}")
+    return book
 
 
 def bundled_path() -> Path:

@@ -4,6 +4,7 @@
 Tables (schema version 1, recorded in `schema_info`; created on first use):
 
 - `runs`: one per (rulebook digest, input contents), with its inputs, counts and times;
+- `rulebooks`: each run's rulebook, by digest, as canonical JSON (for replay and audit);
 - `cases`: one per case record read in a run, keyed (run, case id); `status` is `pending` until a
   worker stores its outcome, then `done` or `rejected`;
 - `determinations`: the determination of a case as canonical JSON, with its digest;
@@ -73,6 +74,15 @@ class RunRow(SQLModel, table=True):
     read: int | None = None
     evaluated: int | None = None
     rejected: int | None = None
+
+
+class RulebookRow(SQLModel, table=True):
+    """Rulebooks by content: a run's determinations can be re-derived under the exact rules."""
+    __tablename__ = "rulebooks"
+    digest: str = Field(primary_key=True)
+    name: str
+    edition: str
+    body: str = Field(sa_type=sa.Text)     # canonical JSON; hashes to `digest`
 
 
 class CaseRow(SQLModel, table=True):
@@ -336,16 +346,26 @@ class Store:
 
     # ------------------------------------------------------------ runs
 
-    def open_run(self, key: str, rulebook: dict[str, str], inputs: list[dict]) -> tuple[Run, bool]:
-        """The run with this key, created if new; (run, created)."""
+    def open_run(self, key: str, rulebook: dict[str, str], inputs: list[dict],
+                 rulebook_body: str) -> tuple[Run, bool]:
+        """The run with this key, created if new; (run, created). The rulebook's content is kept
+        once per digest, beside the run."""
         t = _t(RunRow)
         with self._write() as conn:
+            conn.execute(self._insert_new(RulebookRow).values(
+                digest=rulebook["digest"], name=rulebook["name"], edition=rulebook["edition"], body=rulebook_body))
             created = conn.execute(self._insert_new(RunRow).values(
                 key=key, rulebook_name=rulebook["name"], rulebook_edition=rulebook["edition"],
                 rulebook_digest=rulebook["digest"], inputs=json.dumps(inputs, ensure_ascii=False),
                 started_at=_now()).returning(t.c.id)).first() is not None
             row = conn.execute(sa.select(t).where(t.c.key == key)).one()
         return _run(row), created
+
+    def rulebook(self, digest: str) -> str | None:
+        """The canonical JSON of a stored rulebook (see duidan.rulebook.rulebook_from_canonical)."""
+        t = _t(RulebookRow)
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(t.c.body).where(t.c.digest == digest)).scalar_one_or_none()
 
     def run(self, run_id: int) -> Run | None:
         t = _t(RunRow)
@@ -502,6 +522,13 @@ class Store:
 
     def case_record(self, run_id: int, case_id: str) -> dict | None:
         """The case as it was read (a CSV row group becomes a case file's content)."""
+        c = _t(CaseRow)
+        with self.engine.connect() as conn:
+            body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id)).scalar()
+        return json.loads(body) if body is not None else None
+
+    def case_record(self, run_id: int, case_id: str) -> dict | None:
+        """The case as read in a run (the input a determination was derived from)."""
         c = _t(CaseRow)
         with self.engine.connect() as conn:
             body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id)).scalar()

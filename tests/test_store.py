@@ -55,8 +55,8 @@ def test_schema_is_created_once_and_versioned(db_url):
 
 
 def test_runs_and_records_are_keyed(store):
-    run, created = store.open_run("k1", {"name": "mini", "edition": "x", "digest": "sha256:b"}, [{"path": "a"}])
-    again, created_again = store.open_run("k1", {"name": "mini", "edition": "x", "digest": "sha256:b"}, [])
+    run, created = store.open_run("k1", {"name": "mini", "edition": "x", "digest": "sha256:b"}, [{"path": "a"}], "{}")
+    again, created_again = store.open_run("k1", {"name": "mini", "edition": "x", "digest": "sha256:b"}, [], "{}")
     assert created and not created_again and again.id == run.id and again.inputs == [{"path": "a"}]
     cases = _records(30)
     rejects = [NewReject("in.jsonl", "sha256:in", 99, None, "in.jsonl:99: invalid JSON")]
@@ -71,7 +71,7 @@ def test_runs_and_records_are_keyed(store):
 
 
 def test_a_case_is_stored_once_whoever_completes_it(store, evaluator):
-    run, _ = store.open_run("k2", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [])
+    run, _ = store.open_run("k2", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [], evaluator.rulebook.canonical)
     store.add_records(run.id, _records(10), [])
     store.mark_read(run.id, 10)
     claim = store.claim(run.id, 6)
@@ -98,7 +98,7 @@ def test_a_case_is_stored_once_whoever_completes_it(store, evaluator):
 
 def test_postgresql_claims_skip_locked_rows_and_release_on_rollback(pg_url, evaluator):
     store = Store.open(pg_url)
-    run, _ = store.open_run("k3", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [])
+    run, _ = store.open_run("k3", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [], evaluator.rulebook.canonical)
     store.add_records(run.id, _records(10), [])
     a = store.claim(run.id, 4)
     b = store.claim(run.id, 4)          # another worker, another transaction: the next 4
@@ -121,3 +121,32 @@ def test_bad_urls_are_messages(url, says):
     with pytest.raises(StoreError, match=says) as e:
         Store.open(url)
     assert "secret" not in str(e.value)
+
+
+def test_the_stored_rulebook_re_derives_every_stored_determination(tmp_path, db_url, bundled):
+    """The store keeps each run's rulebook by content: read back, it hashes to the run's digest and
+    re-derives every stored determination byte for byte (the ground replay will stand on)."""
+    from pathlib import Path
+
+    from duidan.batch import run_batch
+    from duidan.case import parse_case
+    from duidan.render import to_json_line
+    from duidan.rulebook import rulebook_from_canonical
+
+    cases = sorted((Path(__file__).parent.parent / "cases").glob("*.yaml"))
+    store = Store.open(db_url)
+    try:
+        run = run_batch(store, cases, bundled).run
+        body = store.rulebook(run.rulebook["digest"])
+        book = rulebook_from_canonical(body, run.rulebook["digest"])
+        ev = Evaluator(book)
+        stored = {c["case_id"]: c for c in store.cases(run.id)}
+        assert len(stored) == len(cases)
+        for case_id in stored:
+            det = ev.evaluate(parse_case(store.case_record(run.id, case_id), case_id))
+            assert to_json_line(det) == json.dumps(store.determination(run.id, case_id), sort_keys=True,
+                                                   separators=(",", ":"), ensure_ascii=False)
+        with pytest.raises(Exception, match="does not match"):
+            rulebook_from_canonical(body.replace("xichang-model", "xichang-modified"), run.rulebook["digest"])
+    finally:
+        store.close()
