@@ -527,13 +527,6 @@ class Store:
             body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id)).scalar()
         return json.loads(body) if body is not None else None
 
-    def case_record(self, run_id: int, case_id: str) -> dict | None:
-        """The case as read in a run (the input a determination was derived from)."""
-        c = _t(CaseRow)
-        with self.engine.connect() as conn:
-            body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id)).scalar()
-        return json.loads(body) if body is not None else None
-
     def determination(self, run_id: int, case_id: str) -> dict | None:
         d = _t(DeterminationRow)
         with self.engine.connect() as conn:
