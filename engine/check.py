@@ -48,8 +48,6 @@ def dead_reason(rule: Rule) -> str | None:
                 f"{w.tiers} and subject tiers {s.tiers} never meet")
     if s.relation in ("supervising_body", "supervising_head") and s.tiers and not set(s.tiers) & set(V.SUPERVISORY_TIERS):
         return f"a supervising body is a discipline body; subject.tiers {s.tiers} are not discipline tiers"
-    if s.relation in ("area_member", "parent_area_member") and w.on == "violation":
-        return None  # violations may carry an area
     return None
 
 
