@@ -19,8 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from duidan.errors import EngineFault, InputError
-from duidan.store import DEFAULT_URL, DatabaseError, Store, StoreError
 from duidan.vocab import LABELS
+
+# The store (and sqlalchemy behind it) is imported inside the commands that use it: importing it
+# here would cost every `duidan` command, `evaluate` included, a third of a second.
+DEFAULT_URL = "sqlite:///duidan.db"   # = duidan.store.DEFAULT_URL (tests/test_batch.py checks)
 
 DB = click.option("--db", default=DEFAULT_URL, envvar="DUIDAN_DB", show_default=True,
                   help="Store URL: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB (env DUIDAN_DB).")
@@ -33,7 +36,9 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _open(db: str, connections: int = 2) -> Store:
+def _open(db: str, connections: int = 2):
+    from duidan.store import Store, StoreError
+
     try:
         return Store.open(db, connections)
     except StoreError as e:
@@ -71,6 +76,7 @@ def batch(inputs, db, workers, roster, rulebook, top):
     from duidan.batch import run_batch
     from duidan.intake import UsageProblem
     from duidan.rulebook import load_rulebook
+    from duidan.store import DatabaseError, StoreError
     from duidan.summary import summarize
 
     try:
@@ -166,6 +172,8 @@ def _print_summary(console: Console, s, top: int) -> None:
 @FORMAT
 def runs(db, fmt):
     """List the stored runs."""
+    from duidan.store import DatabaseError
+
     store = _open(db)
     try:
         found = [(r, store.counts(r.id)) for r in store.runs()]
@@ -196,6 +204,7 @@ def runs(db, fmt):
 @FORMAT
 def diff(run_a, run_b, db, fmt):
     """Which recommendations changed from RUN_A to RUN_B, and why."""
+    from duidan.store import DatabaseError
     from duidan.summary import diff as compute
 
     store = _open(db)

@@ -521,3 +521,10 @@ def test_runs_and_diff_between_rulebook_editions(tmp_path, sqlite_url):
     assert invoke(diff, "1", "7", "--db", sqlite_url).exit_code == 2
     same = json.loads(invoke(diff, "1", "1", "--db", sqlite_url, "--format", "json").output)
     assert same["changes"] == [] and same["unchanged"] > 0
+
+
+def test_the_cli_default_store_is_the_stores_default():
+    from duidan.cli import batch as cli_batch
+    from duidan.store import DEFAULT_URL
+
+    assert cli_batch.DEFAULT_URL == DEFAULT_URL
