@@ -86,3 +86,40 @@ def test_arbitrary_text_parses_or_gives_an_input_error(text):
         parse_case(data, "<fuzz>")
     except InputError:
         pass
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_rulebooks_load_or_fail_with_a_message_and_never_crash_the_engine(tmp_path_factory, data):
+    """Rule files are user input too: a mutated rule file loads (and then runs on the engine
+    through `rules check`'s probe) or is refused with a file and a field path."""
+    import copy
+    import shutil
+
+    import yaml
+
+    from duidan.check import check
+    from duidan.rulebook import load_rulebook
+
+    from conftest import MINI
+
+    book = tmp_path_factory.mktemp("book")
+    shutil.copytree(MINI, book, dirs_exist_ok=True)
+    rules = yaml.safe_load((MINI / "rules.yaml").read_text(encoding="utf-8"))
+    mutated_rules = copy.deepcopy(rules)
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = [p for p in _paths(mutated_rules) if p]
+        path = data.draw(st.sampled_from(paths))
+        value = data.draw(st.one_of(JUNK, st.sampled_from(["unit_head", "notice", "gte", "amount", "P-TWN-2.1",
+                                                            "disciplinary", "violation", "open", 65535])))
+        if data.draw(st.booleans()):
+            mutated_rules = _set(mutated_rules, path, None, delete=True)
+        else:
+            mutated_rules = _set(mutated_rules, path, value)
+    (book / "rules.yaml").write_text(yaml.safe_dump(mutated_rules, allow_unicode=True), encoding="utf-8")
+    try:
+        loaded = load_rulebook(book)
+    except InputError as e:
+        assert e.problems and str(book) in e.message
+        return
+    check(loaded)   # compiles onto durable_rules and runs the probe; problems are data, not crashes

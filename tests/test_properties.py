@@ -41,7 +41,7 @@ def test_digest_ignores_order_of_the_case_file(engines, data, seed):
     assert a.to_dict() == b.to_dict()
 
 
-@SETTINGS
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=cases())
 def test_durable_rules_agrees_with_the_reference_evaluator(engines, data):
     durable, reference = engines
