@@ -44,36 +44,32 @@ class Person(Model):
     to: IsoDate | None = None
 
 
-class Finding(Model):
+class _Lapse(Model):
+    """What findings and violations share: a period ending on `date`, facts, a description."""
+
+    date: IsoDate
+    from_: IsoDate | None = Field(default=None, alias="from")
+    area: str | None = None
+    facts: dict[str, Scalar] = {}
+    description: str = ""
+
+    @property
+    def start(self) -> dt.date:
+        return self.from_ or self.date
+
+
+class Finding(_Lapse):
     id: str = Field(pattern=ID_PATTERN)
     kind: LapseKind
     unit: str
-    date: IsoDate
-    from_: IsoDate | None = Field(default=None, alias="from")
-    area: str | None = None
     persons: list[str] = []
-    facts: dict[str, Scalar] = {}
-    description: str = ""
-
-    @property
-    def start(self) -> dt.date:
-        return self.from_ or self.date
 
 
-class Violation(Model):
+class Violation(_Lapse):
     id: str = Field(pattern=ID_PATTERN)
     person: str
     kind: ViolationKind
-    date: IsoDate
-    from_: IsoDate | None = Field(default=None, alias="from")
     severity: Severity
-    area: str | None = None
-    facts: dict[str, Scalar] = {}
-    description: str = ""
-
-    @property
-    def start(self) -> dt.date:
-        return self.from_ or self.date
 
 
 class Circumstance(Model):
