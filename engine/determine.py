@@ -60,7 +60,7 @@ def shift_form(subject_kind: str, form: str, sanction: str | None, steps: int) -
 
 
 def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match]) -> Determination:
-    rules = {r.id: r for r in book.rules}
+    rules = book.rule_index
     lapses = {lp.id: lp for lp in res.lapses}
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}

@@ -310,13 +310,27 @@ class Rulebook(Model):
     def circumstances(self) -> dict[str, CircumstanceInfo]:
         return {c.kind: c for c in self.meta.circumstances}
 
+    @cached_property
+    def rule_index(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    @cached_property
+    def _views(self) -> dict[tuple[str, str], ClauseView | None]:
+        return {}   # (clause id, edition) -> view: a clause reads the same throughout an edition
+
     def clause_at(self, clause_id: str, day: dt.date) -> ClauseView | None:
         """The clause as worded in the edition of its list in force on `day`; None if not in force."""
-        list_name, tier, role, c = self.clause_index[clause_id]
-        lst = self.lists[list_name]
-        ed = lst.edition_at(day)
+        ed = self.lists[self.clause_index[clause_id][0]].edition_at(day)
         if ed is None:
             return None
+        key = (clause_id, ed.edition)
+        if key not in self._views:
+            self._views[key] = self._view(clause_id, ed)
+        return self._views[key]
+
+    def _view(self, clause_id: str, ed: Edition) -> ClauseView | None:
+        list_name, tier, role, c = self.clause_index[clause_id]
+        lst = self.lists[list_name]
         order = [e.edition for e in lst.editions]
         pos = order.index(ed.edition)
         if c.since is not None and order.index(c.since) > pos:
