@@ -133,31 +133,28 @@ def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[Cla
 
 def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book,
                review) -> Recommendation:
-    """One recommendation from the matches it rests on (`used`, all in force) and the matches that
-    could not count because no edition of the list was in force on the lapse date (`aside`)."""
+    """One recommendation, from either the matches it rests on (`used`: established, or opened by
+    a violation) or the matches that cannot count (`aside`: no edition of the list in force on the
+    lapse date, or the clause repealed by review)."""
     match_out: list[MatchOut] = []
     clauses: dict[tuple[str, str], ClauseOut] = {}
     established = [m for m in used if rules[m.rule].effect == "establish"]
     opened = [m for m in used if rules[m.rule].effect == "open"]
-    not_in_force = aside
-    for m in sorted(used + aside):
+    group = used or aside
+    for m in sorted(group):
         rule, lapse = rules[m.rule], lapses[m.lapse]
         live = cited(book, rule, lapse, review)
         match_out.append(MatchOut(rule=rule.id, lapse=lapse.id, relation=m.relation, effect=rule.effect,
                                   form=rule.form, sanction=rule.sanction, clauses=[v.id for v in live],
-                                  in_force=m not in aside))
-        if m in aside:
-            continue
-        for v in live:
+                                  in_force=bool(used)))
+        for v in live if used else ():
             clauses[(v.id, v.edition)] = ClauseOut(id=v.id, list=v.list, edition=v.edition, text=v.text,
                                                    gloss=v.gloss, tier=v.tier, role=v.role, basis=v.basis)
 
-    group = used + aside
-    used = established + opened
-    grade = _grade([rules[m.rule] for m in (used or group)])
+    grade = _grade([rules[m.rule] for m in group])
     subject = _subject(kind, sid, units, people)
-    finding_ids = sorted({m.lapse for m in used or group if lapses[m.lapse].on == "finding"})
-    violation_ids = sorted({m.lapse for m in used or group if lapses[m.lapse].on == "violation"})
+    finding_ids = sorted({m.lapse for m in group if lapses[m.lapse].on == "finding"})
+    violation_ids = sorted({m.lapse for m in group if lapses[m.lapse].on == "violation"})
     rule_ids = sorted({m.rule for m in group})
     basis = sorted({b for m in used for b in rules[m.rule].basis})
     measures: set[str] = set()
@@ -205,7 +202,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         trace=TraceOut(matches=match_out, baseline={"form": base_form, "sanction": base_sanction},
                        shift=shift, steps=steps, held=held),
     )
-    return rec.model_copy(update={"reason": _reason(rec, lapses, not_in_force, rules, book)})
+    return rec.model_copy(update={"reason": _reason(rec, lapses, aside, rules, book)})
 
 
 def _grade(rules: list[Rule]) -> str:
