@@ -210,3 +210,33 @@ def test_an_engine_failure_is_an_error_not_a_crash():
         with pytest.raises(EngineFault, match="303"):
             ev.evaluate(WorkingMemory([dict(fact, f_days_overdue=1000)], {"c0": h}))
     assert len(ev.evaluate(WorkingMemory([dict(fact, f_days_overdue=10)], {"c0": h}))) == 11
+
+
+def test_a_rulebook_may_declare_facts_of_its_own(tmp_path):
+    import shutil
+
+    book_dir = tmp_path / "book"
+    shutil.copytree(MINI, book_dir)
+    meta = book_dir / "rulebook.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "facts:\n  - {fact: households, type: integer}\n",
+                    encoding="utf-8")
+    rules = book_dir / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "when: {on: finding, kinds: [plan_perfunctory], tiers: [township]}",
+        "when: {on: finding, kinds: [plan_perfunctory], tiers: [township],"
+        " facts: [{fact: households, op: gte, value: 100}]}"), encoding="utf-8")
+    book = load_rulebook(book_dir)
+    data = {"schema": "duidan/case/v1", "case": {"id": "H"}, "units": [{"id": "u", "tier": "township"}],
+            "people": [{"id": "s", "unit": "u", "post": "secretary"}],
+            "findings": [{"id": "F", "kind": "plan_perfunctory", "unit": "u", "date": "2022-06-30",
+                          "facts": {"households": 120}}]}
+    for engine in ("durable", "reference"):
+        det = Evaluator(book, engine).evaluate(parse_case(data, "x"))
+        assert "P-PLAN-HEAD" in det.recommendations[0].rules
+    data["findings"][0]["facts"]["households"] = "120"
+    with pytest.raises(InputError, match=r"findings\[0\].facts.households: expected a number"):
+        Evaluator(book).evaluate(parse_case(data, "x"), "x")
+    bad = meta.read_text(encoding="utf-8").replace("households, type: integer", "households, type: integr")
+    meta.write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError, match=r"facts\[0\].type"):
+        load_rulebook(book_dir)
