@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
 
 from duidan.api import Evaluator
 from duidan.rulebook import load_rulebook
@@ -17,6 +18,11 @@ from duidan.rulebook import load_rulebook
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 MINI = HERE / "fixtures" / "mini_rulebook"
+
+# Generated cases are large and evaluated on a real engine: on a loaded CI machine hypothesis's
+# speed and size health checks would fail runs that found nothing wrong.
+RELAXED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+           HealthCheck.filter_too_much]
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duidan import vocab as V
@@ -29,7 +29,7 @@ from duidan.documents import canonical_json, parse_text
 from duidan.intake import Source, file_digest, read_all
 from duidan.store import Store
 
-from conftest import MINI, ROOT
+from conftest import MINI, RELAXED, ROOT
 
 # `duidan batch` as its own process: what a user runs, and what kill -9 hits.
 BATCH = [sys.executable, "-c", "from duidan.cli.batch import batch; batch(prog_name='duidan batch')"]
@@ -437,7 +437,7 @@ def _cell(col: str, value, rng: random.Random) -> str:
     return str(value)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=RELAXED)
 @given(rows=st.lists(finding_rows(), min_size=1, max_size=8), chinese=st.booleans(), seed=st.integers(0, 99))
 def test_csv_round_trip(rows, chinese, seed, mini, tmp_path):
     import csv

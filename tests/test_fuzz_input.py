@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duidan.case import parse_case
 from duidan.documents import parse_text
 from duidan.errors import InputError
 
+from conftest import RELAXED
 from strategies import cases
 
 JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
@@ -58,7 +59,7 @@ def mutated(draw):
     return data
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=RELAXED)
 @given(data=mutated())
 def test_mutated_cases_are_evaluated_or_rejected_cleanly(engines, data):
     durable, reference = engines
@@ -75,7 +76,7 @@ def test_mutated_cases_are_evaluated_or_rejected_cleanly(engines, data):
     assert a.digest == reference.evaluate(case, "<fuzz>").digest
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=RELAXED)
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_parses_or_gives_an_input_error(text):
     try:
@@ -88,7 +89,7 @@ def test_arbitrary_text_parses_or_gives_an_input_error(text):
         pass
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=RELAXED)
 @given(data=st.data())
 def test_mutated_rulebooks_load_or_fail_with_a_message_and_never_crash_the_engine(tmp_path_factory, data):
     """Rule files are user input too: a mutated rule file loads (and then runs on the engine

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duidan.case import parse_case
 from duidan.determine import rank
 from duidan.resolve import held_during
 
+from conftest import RELAXED
 from strategies import cases
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=RELAXED)
 
 
 def _evaluate(ev, data):
@@ -41,7 +42,7 @@ def test_digest_ignores_order_of_the_case_file(engines, data, seed):
     assert a.to_dict() == b.to_dict()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=RELAXED)
 @given(data=cases())
 def test_durable_rules_agrees_with_the_reference_evaluator(engines, data):
     durable, reference = engines
