@@ -50,7 +50,7 @@ def evaluate(cases, fmt, rulebook, engine, explain):
     """Determine one or more case files (YAML or JSON)."""
     from duidan.api import Evaluator
     from duidan.case import load_case
-    from duidan.render import render_text, to_json_line
+    from duidan.render import render_explain, render_text, to_json_line
 
     ev = Evaluator(load_book(rulebook), engine=engine)
     bad = 0
@@ -74,25 +74,9 @@ def evaluate(cases, fmt, rulebook, engine, explain):
                 click.echo("─" * 60)
             click.echo(render_text(det, case), nl=False)
             if explain:
-                click.echo(_explain(det), nl=False)
+                click.echo(render_explain(det), nl=False)
         first = False
     sys.exit(1 if bad else 0)
-
-
-def _explain(det) -> str:
-    lines = ["【推理轨迹】"]
-    for r in det.recommendations:
-        lines.append(f"  {r.id} {r.subject.id}")
-        for m in r.trace.matches:
-            state = "" if m.in_force else "（清单当时未施行，不计）"
-            lines.append(f"    规则 {m.rule} ← {m.lapse} 经 {m.relation}，{m.effect}，"
-                         f"{m.form or '-'}{'/' + m.sanction if m.sanction else ''}{state}")
-        if r.trace.baseline["form"]:
-            lines.append(f"    基准 {r.trace.baseline['form']}{'/' + r.trace.baseline['sanction'] if r.trace.baseline['sanction'] else ''}"
-                         f"，调整 {r.trace.shift:+d}")
-    for e in det.trace.excluded:
-        lines.append(f"  排除 {e['person']}（{e['relation']}，{e['lapse']}）：{e['reason']}")
-    return "\n".join(lines) + "\n"
 
 
 @cli.group()

@@ -104,3 +104,21 @@ def render_list(book: Rulebook, list_name: str | None, tier: str | None, on=None
                     out.append(f"      {c.id}　{view.text}{mark}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def render_explain(det: Determination) -> str:
+    """The trace behind each recommendation: rules, lapses, relations, baseline, steps; and who
+    was left out for not holding the post."""
+    lines = ["【推理轨迹】"]
+    for r in det.recommendations:
+        lines.append(f"  {r.id} {r.subject.id}")
+        for m in r.trace.matches:
+            state = "" if m.in_force else "（清单当时未施行，不计）"
+            lines.append(f"    规则 {m.rule} ← {m.lapse} 经 {m.relation}，{m.effect}，"
+                         f"{m.form or '-'}{'/' + m.sanction if m.sanction else ''}{state}")
+        if r.trace.baseline["form"]:
+            lines.append(f"    基准 {r.trace.baseline['form']}{'/' + r.trace.baseline['sanction'] if r.trace.baseline['sanction'] else ''}"
+                         f"，调整 {r.trace.shift:+d}")
+    for e in det.trace.excluded:
+        lines.append(f"  排除 {e['person']}（{e['relation']}，{e['lapse']}）：{e['reason']}")
+    return "\n".join(lines) + "\n"
