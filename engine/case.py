@@ -20,7 +20,6 @@ from .rulebook import CircumstanceKind, LapseKind, Post, Severity, Tier, Violati
 
 CASE_SCHEMA = "duidan/case/v1"
 
-Id = str  # validated by pattern on each field below
 ID_PATTERN = r"^[^\s/]{1,80}$"
 
 Scalar = bool | int | float | str

@@ -57,12 +57,6 @@ def _iso_date(v: Any) -> dt.date:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
-def _no_bool_int(v: Any) -> Any:
-    if isinstance(v, bool):
-        raise ValueError(f"expected a whole number, got {v!r}")
-    return v
-
-
 # libyaml's parser when PyYAML has it (it does in the wheels): same safe constructors, ~10x faster.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

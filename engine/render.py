@@ -34,7 +34,7 @@ def _subject_line(rec: Recommendation, case: Case) -> str:
     return f"{s.name or s.id}（{unit_name} {_label(s.post)}）"
 
 
-def render_text(det: Determination, case: Case, book: Rulebook | None = None) -> str:
+def render_text(det: Determination, case: Case) -> str:
     lapses = {f.id: f for f in case.findings} | {v.id: v for v in case.violations}
     out = [f"案件 {det.case}" + (f"　{det.title}" if det.title else ""),
            f"规则库 {det.rulebook.name} {det.rulebook.edition}　审查日 {det.reviewed_on}",
