@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from duidan.errors import EngineFault, InputError
-from duidan.vocab import LABELS
 
 # The store (and sqlalchemy behind it) is imported inside the commands that use it: importing it
 # here would cost every `duidan` command, `evaluate` included, a third of a second.
@@ -51,8 +50,11 @@ def _console() -> Console:
 
 
 def _label(key: str) -> str:
-    zh = LABELS.get(key.split(":")[-1])
-    return f"{key} {zh}" if zh else key
+    from duidan.domain import bundled_domain
+
+    last = key.split(":")[-1]
+    zh = bundled_domain().label(last)
+    return f"{key} {zh}" if zh != last else key
 
 
 @click.command()

@@ -57,7 +57,7 @@ def evaluate(cases, fmt, rulebook, engine, explain):
     first = True
     for path in cases:
         try:
-            case = load_case(path)
+            case = load_case(path, ev.rulebook.domain)
             det = ev.evaluate(case, path)
         except InputError as e:
             fail(f"invalid case: {e.message}")
@@ -72,7 +72,7 @@ def evaluate(cases, fmt, rulebook, engine, explain):
         else:
             if not first:
                 click.echo("─" * 60)
-            click.echo(render_text(det, case), nl=False)
+            click.echo(render_text(det, case, ev.rulebook), nl=False)
             if explain:
                 click.echo(render_explain(det), nl=False)
         first = False
@@ -92,15 +92,14 @@ def lists():
 @RULEBOOK
 def lists_show(list_name, tier, on, rulebook):
     """Print the clauses of the lists in force."""
-    from duidan import vocab as V
-    from duidan.errors import unknown
     from duidan.render import render_list
 
-    if tier is not None:
-        tier = V.ALIASES["tier"].get(tier, tier)
-        if tier not in V.TIERS:
-            raise click.BadParameter(unknown("tier", tier, V.TIERS), param_hint="--tier")
     book = load_book(rulebook)
+    if tier is not None:
+        try:
+            tier = book.domain.term("tier", tier)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--tier") from None
     day = on.date() if isinstance(on, dt.datetime) else None
     click.echo(render_list(book, list_name, tier, day), nl=False)
 

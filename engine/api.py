@@ -1,8 +1,13 @@
-"""The library's front door: load → resolve → evaluate → determine, for one case at a time.
+"""The library's front door: load → resolve → evaluate → determine → render the reasons.
 
-    from duidan.api import Evaluator
-    ev = Evaluator()                      # the bundled rulebook; or Evaluator(load_rulebook(dir))
-    det = ev.evaluate(load_case(path))    # a Determination (engine/determination.py)
+    import duidan
+    det = duidan.evaluate("cases/village_dual_signature.yaml")      # the bundled rulebook
+    det.to_dict()                                                    # the determination as data
+
+or, for many cases under one rulebook, an :class:`Evaluator` (it keeps the engine session):
+
+    ev = Evaluator(load_rulebook("my-rules/"))
+    det = ev.evaluate(load_case(path, ev.rulebook.domain))
 
 The durable_rules session is created lazily, once per process and rulebook, so importing this
 module is cheap and worker processes build their own engine.
@@ -10,16 +15,15 @@ module is cheap and worker processes build their own engine.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from .case import Case, fact_value_problem, load_case
+from .case import Case, load_case
 from .determination import Determination
 from .determine import determine
-from .errors import InputError
 from .facts import Match, working_memory
 from .resolve import Resolution, resolve
 from .rulebook import Rulebook, load_rulebook
-from .vocab import COMMON_FACTS as _COMMON
 
 Engine = Literal["durable", "reference"]
 
@@ -31,8 +35,7 @@ class Evaluator:
         self._durable = None
 
     def resolve(self, case: Case, file: str = "<case>") -> Resolution:
-        _check_rulebook_facts(case, self.rulebook, file)
-        return resolve(case, self.rulebook.facts)
+        return resolve(case, self.rulebook.domain)
 
     def matches(self, res: Resolution) -> list[Match]:
         wm = working_memory(res)
@@ -47,25 +50,31 @@ class Evaluator:
         return self._durable.evaluate(wm)
 
     def evaluate(self, case: Case, file: str = "<case>") -> Determination:
+        """The determination of `case`, its reason sentences rendered (the last step)."""
+        from .views.reason import with_reasons
+
         res = self.resolve(case, file)
-        return determine(case, self.rulebook, res, self.matches(res))
+        return with_reasons(determine(case, self.rulebook, res, self.matches(res)), self.rulebook)
 
     def evaluate_file(self, path) -> Determination:
-        return self.evaluate(load_case(path), str(path))
+        return self.evaluate(load_case(path, self.rulebook.domain), str(path))
 
 
-def _check_rulebook_facts(case: Case, book: Rulebook, file: str) -> None:
-    """Facts a rulebook declares beyond the contract's common ones are type-checked here."""
-    extra = {k: v for k, v in book.facts.items() if k not in _COMMON}
-    if not extra:
-        return
-    problems = []
-    for section, items in (("findings", case.findings), ("violations", case.violations)):
-        for i, item in enumerate(items):
-            for name, value in item.facts.items():
-                problem = fact_value_problem(name, value, extra)
-                if problem:
-                    problems.append((f"{section}[{i}].facts.{name}", problem))
-    if problems:
-        raise InputError(file, problems)
+_default: dict[str, Evaluator] = {}
 
+
+def evaluate(case: Case | str | Path, rulebook: Rulebook | str | Path | None = None,
+             engine: Engine = "durable") -> Determination:
+    """Determine one case (a loaded :class:`Case` or a path to a case file) under `rulebook` (a
+    loaded rulebook, a rulebook directory, or None for the bundled one). Raises InputError on bad
+    input, EngineFault if the engine misbehaves."""
+    if rulebook is None or isinstance(rulebook, (str, Path)):
+        key = f"{engine}:{rulebook}"
+        if key not in _default:
+            _default[key] = Evaluator(load_rulebook(rulebook), engine)
+        ev = _default[key]
+    else:
+        ev = Evaluator(rulebook, engine)
+    if isinstance(case, (str, Path)):
+        return ev.evaluate_file(case)
+    return ev.evaluate(case)

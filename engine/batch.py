@@ -76,6 +76,21 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
     return BatchResult(store.finish(run.id), created, stored)
 
 
+def batch(inputs: list[str | Path], *, rulebook: Rulebook | str | Path | None = None, roster: str | Path | None = None,
+          db: str = "sqlite:///duidan.db", workers: int = 1) -> BatchResult:
+    """Evaluate and store many cases (the library form of `duidan batch`): case files, directories,
+    JSON Lines, CSV findings with a roster. Returns the run; read its summary with engine/summary.py."""
+    from .rulebook import load_rulebook
+
+    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
+    store = Store.open(db, workers + 2)
+    try:
+        return run_batch(store, [Path(p) for p in inputs], book, roster=Path(roster) if roster else None,
+                         workers=workers)
+    finally:
+        store.close()
+
+
 # ---------------------------------------------------------------- evaluation (in workers)
 
 _evaluator: Evaluator | None = None
@@ -100,7 +115,7 @@ def _exit_with_parent() -> None:
 def evaluate_record(ev: Evaluator, label: str, body: str) -> Evaluated | Rejected:
     """One case record to its outcome. Never raises: a batch goes on whatever one case holds."""
     try:
-        case = parse_case(json.loads(body), label)
+        case = parse_case(json.loads(body), label, ev.rulebook.domain)
         det = ev.evaluate(case, label).to_dict()
     except InputError as e:
         return Rejected(e.message)

@@ -7,14 +7,13 @@ must have the contract's types. A case that passes here can be evaluated without
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from . import vocab as V
 from .documents import IsoDate, Model, read_document, validate
+from .domain import Domain, FactDecl, bundled_domain
 from .errors import InputError, unknown
 from .rulebook import CircumstanceKind, LapseKind, Post, Severity, Tier, ViolationKind
 
@@ -92,16 +91,6 @@ class Case(Model):
     violations: list[Violation] = []
     circumstances: list[Circumstance] = []
 
-    @field_validator("findings", "violations")
-    @classmethod
-    def _facts_typed(cls, items):
-        for item in items:
-            for name, value in item.facts.items():
-                problem = fact_value_problem(name, value, V.COMMON_FACTS)
-                if problem:
-                    raise ValueError(f"{item.id}: facts.{name}: {problem}")
-        return items
-
     @property
     def reviewed_on(self) -> dt.date:
         """The review date: given, or the latest date in the case (never today's date)."""
@@ -119,31 +108,13 @@ def _all_dates(case: Case) -> list[dt.date]:
     return out or [dt.date(1970, 1, 1)]
 
 
-def fact_value_problem(name: str, value: Any, declared: dict[str, Any]) -> str | None:
+def fact_value_problem(name: str, value: Any, declared: dict[str, FactDecl]) -> str | None:
     """Why `value` is not a valid value of fact `name`, or None. Undeclared facts are kept as-is."""
-    kind = declared.get(name)
-    if kind is None:
-        return None
-    if isinstance(kind, tuple):
-        return None if value in kind else unknown("value", value, kind)
-    if kind == "boolean":
-        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"expected a number, got {value!r}"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"expected a finite number, got {value!r}"
-    if abs(value) >= 2**53:
-        return "number too large"
-    if kind == "integer" and (not float(value).is_integer()):
-        return f"expected a whole number, got {value!r}"
-    if kind == "ratio" and not 0 <= value <= 1:
-        return f"expected a ratio between 0 and 1, got {value!r}"
-    if kind in ("integer", "number") and name in ("amount", "count", "years", "people", "days_overdue") and value < 0:
-        return f"expected zero or more, got {value!r}"
-    return None
+    decl = declared.get(name)
+    return None if decl is None else decl.value_problem(value)
 
 
-def check_references(case: Case, file: str) -> None:
+def check_references(case: Case, file: str, domain: Domain | None = None) -> None:
     """Every id referenced resolves inside the file; ids unique; dates in order."""
     problems: list[tuple[str, str]] = []
     units = {u.id for u in case.units}
@@ -168,6 +139,13 @@ def check_references(case: Case, file: str) -> None:
         if value is not None and value not in valid:
             problems.append((path, unknown(what, value, sorted(valid))))
 
+    dom = domain or bundled_domain()
+    for section, items in (("findings", case.findings), ("violations", case.violations)):
+        for i, item in enumerate(items):
+            for name, value in item.facts.items():
+                problem = fact_value_problem(name, value, dom.fact)
+                if problem:
+                    problems.append((f"{section}[{i}].facts.{name}", problem))
     by_id = {u.id: u for u in case.units}
     for i, u in enumerate(case.units):
         ref(f"units[{i}].parent", u.parent, units, "unit")
@@ -175,10 +153,10 @@ def check_references(case: Case, file: str) -> None:
         if u.parent == u.id:
             problems.append((f"units[{i}].parent", "a unit cannot be its own parent"))
         sup = by_id.get(u.supervisor) if u.supervisor else None
-        if sup is not None and sup.tier not in V.SUPERVISORY_TIERS:
+        if sup is not None and not dom.is_discipline(sup.tier):
             problems.append((f"units[{i}].supervisor",
                              f"{sup.id!r} is a {sup.tier} unit; a supervisor is a discipline body "
-                             f"({', '.join(V.SUPERVISORY_TIERS)})"))
+                             f"({', '.join(dom.tiers_of('supervisory'))})"))
     _check_parent_cycles(case, problems)
     for i, p in enumerate(case.people):
         ref(f"people[{i}].unit", p.unit, units, "unit")
@@ -220,15 +198,16 @@ def _check_parent_cycles(case: Case, problems: list) -> None:
             cur = parent[cur]
 
 
-def parse_case(data: Any, file: str) -> Case:
-    """Validate already-parsed data (YAML, JSON, a JSON Lines record, a CSV-built dict)."""
+def parse_case(data: Any, file: str, domain: Domain | None = None) -> Case:
+    """Validate already-parsed data (YAML, JSON, a JSON Lines record, a CSV-built dict) against the
+    vocabulary of `domain` (a rulebook's; default the bundled one)."""
     if isinstance(data, dict) and "schema" in data and data["schema"] != CASE_SCHEMA:
         raise InputError.one(file, "schema", f"expected {CASE_SCHEMA!r}, got {data['schema']!r}")
-    case = validate(Case, data, file)
-    check_references(case, file)
+    case = validate(Case, data, file, context={"domain": domain} if domain is not None else None)
+    check_references(case, file, domain)
     return case
 
 
-def load_case(path: str | Path) -> Case:
+def load_case(path: str | Path, domain: Domain | None = None) -> Case:
     path = Path(path)
-    return parse_case(read_document(path), str(path))
+    return parse_case(read_document(path), str(path), domain)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import vocab as V
+from .domain import Domain
 from .rulebook import Rule, Rulebook
 
-# For each relation: the tiers its subject may sit in, relative to the lapse's tier, and the posts.
+# Relations whose subject sits in the lapse's own unit.
 _SAME_UNIT = {"unit", "unit_head", "area_member", "other_member"}
-_POSTS = {
-    "unit_head": set(V.HEAD_POSTS), "area_member": set(V.MEMBER_POSTS), "other_member": set(V.MEMBER_POSTS),
-    "parent_area_member": set(V.MEMBER_POSTS), "supervising_head": set(V.HEAD_POSTS),
-    "unit": set(), "supervising_body": set(),
-}
+
+
+def _posts(dom: Domain) -> dict[str, set[str]]:
+    """For each relation, the posts its subject can hold (empty: a unit, or any post)."""
+    heads, members = set(dom.head_posts), set(dom.member_posts)
+    return {"unit_head": heads, "area_member": members, "other_member": members,
+            "parent_area_member": members, "supervising_head": heads, "unit": set(), "supervising_body": set()}
 
 
 @dataclass
@@ -35,9 +37,10 @@ class CheckReport:
         return not self.problems
 
 
-def dead_reason(rule: Rule) -> str | None:
+def dead_reason(rule: Rule, dom: Domain) -> str | None:
     """Why `rule` can never fire, or None. Only certain impossibilities are reported."""
     s, w = rule.subject, rule.when
+    _POSTS = _posts(dom)
     if s.relation in ("unit", "supervising_body") and s.posts:
         return f"relation {s.relation!r} chooses a unit, which has no post; drop subject.posts"
     if s.relation in _POSTS and _POSTS[s.relation] and s.posts and not set(s.posts) & _POSTS[s.relation]:
@@ -46,7 +49,7 @@ def dead_reason(rule: Rule) -> str | None:
     if s.relation in _SAME_UNIT and w.tiers and s.tiers and not set(w.tiers) & set(s.tiers):
         return (f"relation {s.relation!r} chooses someone in the lapse's own unit, but the lapse tiers "
                 f"{w.tiers} and subject tiers {s.tiers} never meet")
-    if s.relation in ("supervising_body", "supervising_head") and s.tiers and not set(s.tiers) & set(V.SUPERVISORY_TIERS):
+    if s.relation in ("supervising_body", "supervising_head") and s.tiers and not set(s.tiers) & set(dom.tiers_of("supervisory")):
         return f"a supervising body is a discipline body; subject.tiers {s.tiers} are not discipline tiers"
     return None
 
@@ -57,7 +60,7 @@ def check(book: Rulebook, *, probe_engine: bool = True) -> CheckReport:
     for r in book.rules:
         for cid in r.cites:
             cited[cid].append(r.id)
-        why = dead_reason(r)
+        why = dead_reason(r, book.domain)
         if why:
             rep.problems.append(f"rule {r.id} can never fire: {why}")
     for cid, (list_name, tier, role, clause) in sorted(book.clause_index.items()):
@@ -70,12 +73,13 @@ def check(book: Rulebook, *, probe_engine: bool = True) -> CheckReport:
                                 f"cite it from a rule or mark it `enforceable: false` with a note")
     rep.coverage = {cid: sorted(rules) for cid, rules in sorted(cited.items())}
 
-    for on, kinds in (("finding", V.LAPSE_KINDS), ("violation", V.VIOLATION_KINDS)):
+    dom = book.domain
+    for on, kinds in (("finding", dom.ids("lapse kind")), ("violation", dom.ids("violation kind"))):
         handled = {k for r in book.rules if r.when.on == on for k in r.when.kinds}
         for k in kinds:
             if k not in handled:
                 rep.problems.append(f"{on} kind {k!r} is handled by no rule")
-    for kind in V.CIRCUMSTANCE_KINDS:
+    for kind in dom.ids("circumstance kind"):
         if kind not in book.circumstances:
             rep.problems.append(f"circumstance kind {kind!r} has no effect in rulebook.yaml")
     for r in book.rules:
@@ -106,47 +110,66 @@ def _probe(book: Rulebook) -> str | None:
     from .reference import evaluate as reference
     from .resolve import resolve
 
-    extreme: dict = {}
-    for name, kind in book.facts.items():
-        if isinstance(kind, tuple):
-            extreme[name] = kind[-1]
-        elif kind == "boolean":
-            extreme[name] = True
-        elif kind == "ratio":
-            extreme[name] = 1.0
-        elif kind in ("number", "integer"):
-            extreme[name] = 10**12
-    units = [{"id": "city", "tier": "city", "supervisor": "cdi"}, {"id": "cdi", "tier": "city_discipline"},
-             {"id": "dept", "tier": "department", "parent": "city", "supervisor": "stg"},
-             {"id": "stg", "tier": "stationed_group", "parent": "cdi"},
-             {"id": "ent", "tier": "enterprise", "parent": "city", "supervisor": "stg"},
-             {"id": "town", "tier": "township", "parent": "city", "supervisor": "tdi"},
-             {"id": "tdi", "tier": "township_discipline", "parent": "town"},
-             {"id": "vil", "tier": "village", "parent": "town"}, {"id": "vsc", "tier": "village_supervision", "parent": "vil"}]
-    people = []
-    for u in units:
-        head = "vsc_chair" if u["tier"] == "village_supervision" else (
-            "discipline_secretary" if u["tier"] in V.SUPERVISORY_TIERS else "secretary")
-        member = "vsc_member" if u["tier"] == "village_supervision" else (
-            "discipline_member" if u["tier"] in V.SUPERVISORY_TIERS else "member")
-        people += [{"id": f"{u['id']}-h", "unit": u["id"], "post": head},
-                   {"id": f"{u['id']}-m", "unit": u["id"], "post": member, "portfolio": ["a"]},
-                   {"id": f"{u['id']}-s", "unit": u["id"], "post": "staff"}]
-    findings = [{"id": f"F-{u['id']}-{k}", "kind": k, "unit": u["id"], "date": "2022-06-30", "area": "a",
-                 "persons": [f"{u['id']}-s"], "facts": extreme}
-                for u in units for k in V.LAPSE_KINDS]
-    violations = [{"id": f"V-{u['id']}-{k}", "person": f"{u['id']}-s", "kind": k, "date": "2022-06-30",
-                   "severity": "major", "area": "a", "facts": extreme}
-                  for u in units for k in V.VIOLATION_KINDS]
-    probe = parse_case({"schema": "duidan/case/v1", "case": {"id": "rules-check-probe"}, "units": units,
-                        "people": people, "findings": findings, "violations": violations}, "<rules check probe>")
+    probe = parse_case(probe_world(book.domain), "<rules check probe>", book.domain)
     try:
         from .durable_engine import evaluator_for
 
-        wm = working_memory(resolve(probe, book.facts))
+        wm = working_memory(resolve(probe, book.domain))
         got = evaluator_for(book.digest, book.rules).evaluate(wm)
     except EngineFault as e:
         return f"durable_rules cannot run this rulebook: {e}"
     if got != reference(book.rules, wm):
         return "durable_rules and the reference evaluator disagree on the probe case"
     return None
+
+
+def probe_world(dom: Domain, date: str = "2022-06-30") -> dict:
+    """A case file exercising every declared kind at every declared tier: each tier gets a unit
+    with a head, a member covering area `a` and a staff member; each unit of a party tier gets a
+    body of each discipline tier it may be supervised by; every finding and violation kind occurs
+    in every unit with every declared fact at its extreme value."""
+    extreme = {f.id: f.extreme() for f in dom.facts}
+    units: list[dict] = []
+    for t in dom.tiers:
+        if t.list == "supervisory":
+            continue
+        u = {"id": t.id, "tier": t.id}
+        units.append(u)
+        for s in t.supervised_by:
+            body = {"id": f"{t.id}.{s}", "tier": s}
+            if s != t.supervised_by[0] or t.supervision_via_parent:
+                body["parent"] = t.id          # a body set up under the unit
+            else:
+                u["supervisor"] = body["id"]   # the unit's named supervisor
+            units.append(body)
+    # Tiers held under another (a village under its township) get that tier's unit as parent, so
+    # relations that climb (parent members, the parent's supervisors) are exercised too.
+    ids = {u["id"] for u in units}
+    for u in units:
+        held = dom.tier[u["tier"]].held_to
+        if held and held in ids and "parent" not in u:
+            u["parent"] = held
+    people = []
+    for u in units:
+        t = dom.tier[u["tier"]]
+        people.append({"id": f"{u['id']}-h", "unit": u["id"], "post": t.head[0]})
+        if t.members:
+            people.append({"id": f"{u['id']}-m", "unit": u["id"], "post": t.members[0], "portfolio": ["a"]})
+        people.append({"id": f"{u['id']}-s", "unit": u["id"], "post": _staff_post(dom, t)})
+    findings = [{"id": f"F-{u['id']}-{k}", "kind": k, "unit": u["id"], "date": date, "area": "a",
+                 "persons": [f"{u['id']}-s"], "facts": extreme}
+                for u in units for k in dom.ids("lapse kind")]
+    violations = [{"id": f"V-{u['id']}-{k}", "person": f"{u['id']}-s", "kind": k, "date": date,
+                   "severity": dom.ids("severity")[-1], "area": "a", "facts": extreme}
+                  for u in units for k in dom.ids("violation kind")]
+    return {"schema": "duidan/case/v1", "case": {"id": "rules-check-probe"}, "units": units,
+            "people": people, "findings": findings, "violations": violations}
+
+
+def _staff_post(dom: Domain, tier) -> str:
+    """A post that is neither head nor member of `tier` (staff), or the last member post."""
+    team = set(tier.head) | set(tier.members)
+    for p in dom.posts:
+        if p.id not in team and p.id not in dom.head_posts and p.id not in dom.member_posts:
+            return p.id
+    return (tier.members or tier.head)[-1]

@@ -9,11 +9,11 @@ without re-deriving anything.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import vocab as V
+from .domain import GRADES
 
 DETERMINATION_SCHEMA = "duidan/determination/v1"
 
@@ -59,19 +59,97 @@ class StepOut(_Out):
     steps: int
 
 
+class FormRef(_Out):
+    form: str | None
+    sanction: str | None
+
+
+class Period(_Out):
+    """A span of days, both ends included; an open end (None) means 'since ever' / 'still'."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+
+
 class TraceOut(_Out):
     matches: list[MatchOut]
-    baseline: dict[str, str | None]     # {"form": ..., "sanction": ...} before circumstances
+    baseline: FormRef                   # before circumstances
     shift: int                          # net ladder steps applied
     steps: list[StepOut]
-    held: dict[str, str | None] = {}    # a person's tenure: {"from": ..., "to": ...}
+    held: Period | None = None          # a person's tenure in the post (None for a unit)
+
+
+# ---------------------------------------------------------------- the reason, as data
+#
+# A recommendation's reason is a list of typed steps; its Chinese sentence is a view
+# (engine/views/reason.py) rendered from these steps and the rulebook's labels, so relabelling
+# changes the sentence and never the digest.
+
+class LapseStep(_Out):
+    step: Literal["lapse"] = "lapse"
+    lapse: str
+    on: Literal["finding", "violation"]
+    kind: str
+    period: Period
+
+
+class RuleStep(_Out):
+    step: Literal["rule"] = "rule"
+    rule: str
+    lapse: str
+    relation: str
+    effect: Literal["establish", "open"]
+    form: FormRef
+    clauses: list[str]
+
+
+class BaselineStep(_Out):
+    step: Literal["baseline"] = "baseline"
+    grade: str
+    form: FormRef
+
+
+class CircumstanceStep(_Out):
+    step: Literal["circumstance"] = "circumstance"
+    circumstance: str
+    effect: Literal["exempt", "lighter", "heavier"]
+    steps: int
+
+
+class ResultStep(_Out):
+    step: Literal["result"] = "result"
+    outcome: Literal["accountable", "exempt", "undetermined"]
+    form: FormRef
+    shift: int
+
+
+class NotInForceStep(_Out):
+    """No edition of the list was in force on the lapse date (`repealed` empty), or the clauses
+    cited were repealed by the edition in force at review (从旧兼从轻)."""
+
+    step: Literal["not_in_force"] = "not_in_force"
+    lapse: str
+    date: str
+    repealed: list[str] = []
+
+
+class MissingStep(_Out):
+    """A violation opened the track; none of these finding kinds is on record yet."""
+
+    step: Literal["missing"] = "missing"
+    kinds: list[str]
+
+
+WhyStep = Annotated[LapseStep | RuleStep | BaselineStep | CircumstanceStep | ResultStep | NotInForceStep
+                    | MissingStep, Field(discriminator="step")]
 
 
 class Recommendation(_Out):
     id: str
     track: Literal["primary", "supervisory", "direct"]
     subject: SubjectOut
-    grade: Literal[V.GRADES]  # type: ignore[valid-type]
+    grade: Literal[GRADES]  # type: ignore[valid-type]
     outcome: Literal["accountable", "exempt", "undetermined"]
     form: str | None
     sanction: str | None
@@ -83,12 +161,13 @@ class Recommendation(_Out):
     violations: list[str]
     rules: list[str]
     circumstances: list[str]
-    reason: str
+    reason: str = ""          # the Chinese sentence: a view of `why`, outside the digest
     missing: list[str] = []   # undetermined: the finding kinds that would settle it
     # What the recommendation rests on: `established` (findings establish it; accountable or
     # exempt), `opened` (a violation opened the track, no finding settles it yet), `out_of_force`
     # (no edition of the list in force covers it). A subject has at most one of each per track.
     standing: Literal["established", "opened", "out_of_force"]
+    why: list[WhyStep] = []
     trace: TraceOut
 
 
@@ -98,8 +177,20 @@ class RulebookRef(_Out):
     digest: str
 
 
+class ExcludedOut(_Out):
+    """A person a relation reached but who cannot be held for that lapse: `not_in_post` (did not
+    hold the post in the lapse's period) or `violator` (answers on the direct track only)."""
+
+    lapse: str
+    relation: str
+    person: str
+    reason: Literal["not_in_post", "violator"]
+    held: Period
+    period: Period
+
+
 class CaseTrace(_Out):
-    excluded: list[dict[str, str]] = []           # people left out, and why (tenure)
+    excluded: list[ExcludedOut] = []              # people left out, and why
     undeclared_facts: dict[str, list[str]] = {}   # kept and shown, never tested by a rule
 
 

@@ -18,44 +18,46 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from . import vocab as V
 from .case import Case
 from .determination import (
+    BaselineStep,
     CaseTrace,
+    CircumstanceStep,
     ClauseOut,
     Determination,
+    ExcludedOut,
+    FormRef,
+    LapseStep,
     MatchOut,
+    MissingStep,
+    NotInForceStep,
+    Period,
     Recommendation,
+    ResultStep,
     RulebookRef,
+    RuleStep,
     StepOut,
     SubjectOut,
     TraceOut,
 )
 from .documents import canonical_json, sha256
+from .domain import TRACKS, Domain
 from .facts import Match
 from .resolve import Lapse, Resolution
 from .rulebook import ClauseView, Rule, Rulebook
 
-# One ladder per subject kind; a disciplinary form is placed by its sanction.
-PERSON_LADDER: list[tuple[str, str | None]] = (
-    [(f, None) for f in V.PERSON_FORMS[:-1]] + [("disciplinary", s) for s in V.SANCTIONS])
-UNIT_LADDER: list[tuple[str, str | None]] = [(f, None) for f in V.UNIT_FORMS]
-TRACK_ORDER = {t: i for i, t in enumerate(V.TRACKS)}
+TRACK_ORDER = {t: i for i, t in enumerate(TRACKS)}
 GRADE_PREFERENCE = ["principal_leadership", "important_leadership", "overall_leadership", "supervisory", "direct"]
 UNDETERMINED_DECIDER = "补充调查核实后，由纪检监察机关依照问责条例第12条认定"
 
 
-def ladder(subject_kind: str) -> list[tuple[str, str | None]]:
-    return PERSON_LADDER if subject_kind == "person" else UNIT_LADDER
+def rank(dom: Domain, subject_kind: str, form: str, sanction: str | None) -> int:
+    return dom.ladder(subject_kind).index((form, sanction if form == "disciplinary" else None))
 
 
-def rank(subject_kind: str, form: str, sanction: str | None) -> int:
-    return ladder(subject_kind).index((form, sanction if form == "disciplinary" else None))
-
-
-def shift_form(subject_kind: str, form: str, sanction: str | None, steps: int) -> tuple[str, str | None]:
-    lad = ladder(subject_kind)
-    pos = min(max(rank(subject_kind, form, sanction) + steps, 0), len(lad) - 1)
+def shift_form(dom: Domain, subject_kind: str, form: str, sanction: str | None, steps: int) -> tuple[str, str | None]:
+    lad = dom.ladder(subject_kind)
+    pos = min(max(rank(dom, subject_kind, form, sanction) + steps, 0), len(lad) - 1)
     return lad[pos]
 
 
@@ -106,7 +108,9 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
         case=case.case.id, title=case.case.title, reviewed_on=case.reviewed_on.isoformat(),
         rulebook=RulebookRef(**book.summary()), recommendations=recs, unmatched=unmatched,
         trace=CaseTrace(
-            excluded=[{"lapse": e.lapse, "relation": e.relation, "person": e.person, "reason": e.reason}
+            excluded=[ExcludedOut(lapse=e.lapse, relation=e.relation, person=e.person, reason=e.reason,
+                                  held=Period(from_=e.held[0], to=e.held[1]),
+                                  period=Period(from_=e.period[0], to=e.period[1]))
                       for e in res.excluded],
             undeclared_facts=res.undeclared_facts),
     )
@@ -114,8 +118,12 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
 
 
 def digest_of(det: Determination) -> str:
+    """The hash of the decision: the canonical determination less its digest and less every
+    recommendation's `reason` sentence, which is a view of `why` (docs/determination-format.md)."""
     body = det.to_dict()
     body.pop("digest", None)
+    for rec in body["recommendations"]:
+        rec.pop("reason", None)
     return sha256(canonical_json(body))
 
 
@@ -158,10 +166,11 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     rule_ids = sorted({m.rule for m in group})
     basis = sorted({b for m in used for b in rules[m.rule].basis})
     measures: set[str] = set()
-    held = {}
+    held = None
     if kind == "person":
         p = people[sid]
-        held = {"from": p.from_.isoformat() if p.from_ else None, "to": p.to.isoformat() if p.to else None}
+        held = Period(from_=p.from_.isoformat() if p.from_ else None, to=p.to.isoformat() if p.to else None)
+    dom = book.domain
 
     base_form = base_sanction = None
     steps: list[StepOut] = []
@@ -170,7 +179,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     if established:
         outcome = "accountable"
         forming = [rules[m.rule] for m in established + opened if rules[m.rule].form is not None]
-        top = max(forming, key=lambda r: rank(kind, r.form, r.sanction))
+        top = max(forming, key=lambda r: rank(dom, kind, r.form, r.sanction))
         base_form, base_sanction = top.form, top.sanction
         for r in forming:
             measures.update(r.measures)
@@ -184,7 +193,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
             up = max([i.steps for _, i in effects if i.effect == "heavier"], default=0)
             down = max([i.steps for _, i in effects if i.effect == "lighter"], default=0)
             shift = up - down
-            form, sanction = shift_form(kind, base_form, base_sanction, shift)
+            form, sanction = shift_form(dom, kind, base_form, base_sanction, shift)
         basis = sorted(set(basis) | {b for _, info in effects for b in info.basis})
         decider = book.forms[(kind, base_form if form is None else form)].decided_by
     else:
@@ -193,16 +202,36 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         decider = UNDETERMINED_DECIDER
         missing = sorted({k for m in opened for k in rules[m.rule].requires})
 
-    rec = Recommendation(
+    why: list = []
+    for lid in finding_ids + violation_ids:
+        lp = lapses[lid]
+        why.append(LapseStep(lapse=lid, on=lp.on, kind=lp.kind,
+                             period=Period(from_=lp.start.isoformat(), to=lp.date.isoformat())))
+    for mo in match_out:
+        why.append(RuleStep(rule=mo.rule, lapse=mo.lapse, relation=mo.relation, effect=mo.effect,
+                            form=FormRef(form=mo.form, sanction=mo.sanction), clauses=mo.clauses))
+    if established:
+        why.append(BaselineStep(grade=grade, form=FormRef(form=base_form, sanction=base_sanction)))
+        why += [CircumstanceStep(circumstance=st.circumstance, effect=st.effect, steps=st.steps) for st in steps]
+    elif aside:
+        for m in sorted(aside):
+            lp = lapses[m.lapse]
+            repealed = sorted(cid for cid in rules[m.rule].cites if book.clause_at(cid, lp.date) is not None)
+            why.append(NotInForceStep(lapse=lp.id, date=lp.date.isoformat(), repealed=repealed))
+    else:
+        why.append(MissingStep(kinds=missing))
+    why.append(ResultStep(outcome=outcome, form=FormRef(form=form, sanction=sanction), shift=shift))
+
+    return Recommendation(
         id="", track=track, subject=subject, grade=grade, outcome=outcome, form=form, sanction=sanction,
         measures=sorted(measures), decided_by=decider, clauses=[clauses[k] for k in sorted(clauses)],
         basis=basis, findings=finding_ids, violations=violation_ids, rules=rule_ids,
-        circumstances=circumstances, missing=missing, reason="",
+        circumstances=circumstances, missing=missing,
         standing="established" if established else ("opened" if opened else "out_of_force"),
-        trace=TraceOut(matches=match_out, baseline={"form": base_form, "sanction": base_sanction},
+        why=why,
+        trace=TraceOut(matches=match_out, baseline=FormRef(form=base_form, sanction=base_sanction),
                        shift=shift, steps=steps, held=held),
     )
-    return rec.model_copy(update={"reason": _reason(rec, lapses, aside, rules, book)})
 
 
 def _grade(rules: list[Rule]) -> str:
@@ -216,48 +245,3 @@ def _subject(kind: str, sid: str, units, people) -> SubjectOut:
         return SubjectOut(kind="unit", id=u.id, unit=u.id, tier=u.tier, post=None, name=u.name)
     p = people[sid]
     return SubjectOut(kind="person", id=p.id, unit=p.unit, tier=units[p.unit].tier, post=p.post, name=p.name)
-
-
-def form_label(form: str | None, sanction: str | None) -> str:
-    if form is None:
-        return "无"
-    if form == "disciplinary" and sanction:
-        return f"{V.LABELS['disciplinary']}（{V.LABELS[sanction]}）"
-    return V.LABELS.get(form, form)
-
-
-def _reason(rec: Recommendation, lapses: dict[str, Lapse], not_in_force, rules, book: Rulebook) -> str:
-    """One sentence in Chinese that a person can read; built only from the decision's own data."""
-    s = rec.subject
-    who = s.name or s.id
-    role = V.LABELS.get(s.post, "") if s.post else "领导班子"
-    about = "、".join(f"{lid}（{V.LABELS.get(lapses[lid].kind, lapses[lid].kind)}）"
-                     for lid in rec.findings + rec.violations)
-    track = V.LABELS[rec.track]
-    if rec.outcome == "undetermined":
-        if not_in_force:
-            repealed = sorted({cid for m in not_in_force for cid in rules[m.rule].cites
-                               if book.clause_at(cid, lapses[m.lapse].date) is not None})
-            if repealed:
-                return (f"{who}（{role}）涉及{about}，所对应条款{'、'.join(repealed)}已被审查时施行的清单版本废止，"
-                        f"依从旧兼从轻原则不予对单认定{track}，需人工审查。")
-            dates = sorted({lapses[m.lapse].date for m in not_in_force})
-            return (f"{who}（{role}）涉及{about}，但{dates[0].isoformat()}时该清单尚无有效版本，"
-                    f"无法对单认定{track}，需人工审查。")
-        need = "、".join(f"{k}（{V.LABELS.get(k, k)}）" for k in rec.missing)
-        return (f"{about}启动一案双查，{who}（{role}）的{track}已立项，但尚无问题线索证明其未履行何种职责；"
-                f"需补充以下事实之一：{need}。")
-    clause_ids = "、".join(sorted({c.id for c in rec.clauses})) or "、".join(rec.basis)
-    base = form_label(rec.trace.baseline["form"], rec.trace.baseline["sanction"])
-    grade = V.LABELS.get(rec.grade if rec.grade != "direct" else "direct_grade", rec.grade)
-    text = f"{who}（{role}）对{about}负{grade}，对照{clause_ids}，基准为{base}"
-    if rec.outcome == "exempt":
-        kinds = "、".join(V.LABELS.get(st.circumstance, st.circumstance)
-                         for st in rec.trace.steps if st.effect == "exempt")
-        return text + f"；因{kinds}，依问责条例第17条免予问责。"
-    if rec.trace.steps:
-        parts = [f"{V.LABELS.get(st.circumstance, st.circumstance)}（{'从重' if st.effect == 'heavier' else '从轻'}）"
-                 for st in rec.trace.steps]
-        text += f"；考虑{'、'.join(parts)}，净调整{rec.trace.shift:+d}档"
-    return text + f"，建议{form_label(rec.form, rec.sanction)}。"
-

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,21 +21,6 @@ class Model(BaseModel):
     """Strict base: unknown keys are errors, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def vocab(what: str, values: Iterable[str], aliases: dict[str, str] | None = None):
-    """A string restricted to `values`, accepting Chinese `aliases`, with a did-you-mean message."""
-    values = tuple(values)
-    aliases = aliases or {}
-
-    def check(v: Any) -> str:
-        if isinstance(v, str):
-            v = aliases.get(v.strip(), v.strip())
-            if v in values:
-                return v
-        raise ValueError(unknown(what, v, values))
-
-    return Annotated[str, BeforeValidator(check)]
 
 
 def _iso_date(v: Any) -> dt.date:
@@ -126,13 +110,14 @@ def read_document(path: Path) -> Any:
     return parse_text(text, str(path), json_only=path.suffix.lower() == ".json")
 
 
-def validate(model: type[BaseModel], data: Any, file: str, prefix: tuple = ()):
-    """Validate `data` against `model`; every problem is reported with its field path."""
+def validate(model: type[BaseModel], data: Any, file: str, prefix: tuple = (), context: dict | None = None):
+    """Validate `data` against `model`; every problem is reported with its field path. `context`
+    carries the Domain that vocabulary fields are checked against (engine/domain.py)."""
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise InputError.one(file, field_path(prefix), f"expected a mapping, got {kind}")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as e:
         problems = []
         for err in e.errors(include_url=False):

@@ -400,7 +400,7 @@ def _finding(row: dict[str, str], k: int, roster: Roster, facts: dict[str, Any])
     for name, text in row.items():
         if name in NOT_FACTS or not text:
             continue
-        value, problem = convert(text, facts.get(name, "text"))
+        value, problem = convert(text, facts[name].type if name in facts else "text")
         problem = problem or fact_value_problem(name, value, facts)
         if problem:
             problems.append((name, problem))

@@ -6,12 +6,12 @@ decides anything.
 
 from __future__ import annotations
 
-from . import vocab as V
 from .case import Case
 from .determination import Determination, Recommendation
-from .determine import form_label
 from .documents import canonical_json
+from .domain import TRACKS
 from .rulebook import Rulebook
+from .views.reason import form_label
 
 OUTCOME_MARK = {"accountable": "■", "exempt": "□", "undetermined": "？"}
 
@@ -21,11 +21,7 @@ def to_json_line(det: Determination) -> str:
     return canonical_json(det.to_dict())
 
 
-def _label(x: str | None) -> str:
-    return V.LABELS.get(x, x) if x else ""
-
-
-def _subject_line(rec: Recommendation, case: Case) -> str:
+def _subject_line(rec: Recommendation, case: Case, _label) -> str:
     s = rec.subject
     units = {u.id: u for u in case.units}
     unit_name = units[s.unit].name or s.unit
@@ -34,26 +30,28 @@ def _subject_line(rec: Recommendation, case: Case) -> str:
     return f"{s.name or s.id}（{unit_name} {_label(s.post)}）"
 
 
-def render_text(det: Determination, case: Case) -> str:
+def render_text(det: Determination, case: Case, book: Rulebook) -> str:
+    _label = book.label
     lapses = {f.id: f for f in case.findings} | {v.id: v for v in case.violations}
     out = [f"案件 {det.case}" + (f"　{det.title}" if det.title else ""),
            f"规则库 {det.rulebook.name} {det.rulebook.edition}　审查日 {det.reviewed_on}",
            f"摘要 {det.digest}", ""]
     if not det.recommendations:
         out.append("（无问责建议）")
-    for track in V.TRACKS:
+    for track in TRACKS:
         recs = [r for r in det.recommendations if r.track == track]
         if not recs:
             continue
-        out.append(f"【{V.LABELS[track]}】")
+        out.append(f"【{_label(track)}】")
         for r in recs:
-            out.append(f"{OUTCOME_MARK[r.outcome]} {r.id}  {_subject_line(r, case)}")
+            out.append(f"{OUTCOME_MARK[r.outcome]} {r.id}  {_subject_line(r, case, _label)}")
             verdict = _label(r.outcome)
             if r.outcome == "accountable":
-                verdict += "：" + form_label(r.form, r.sanction)
+                verdict += "：" + form_label(book, r.form, r.sanction)
                 if r.measures:
                     verdict += "，并" + "、".join(_label(m) for m in r.measures)
-            out.append(f"    结论　{verdict}　（{_label(r.grade if r.grade != 'direct' else 'direct_grade')}）")
+            grade = r.grade if r.grade not in ("direct", "supervisory") else f"{r.grade}_grade"
+            out.append(f"    结论　{verdict}　（{_label(grade)}）")
             if r.outcome != "undetermined":
                 out.append(f"    决定　{r.decided_by}")
             for c in r.clauses:
@@ -88,7 +86,8 @@ def render_list(book: Rulebook, list_name: str | None, tier: str | None, on=None
         if ed is None:
             out.append(f"{lst.title}: no edition in force on {on}")
             continue
-        sections = [sec for sec in lst.tiers if not tier or sec.tier == tier or tier in sec.applies_to]
+        held = book.domain.tier[tier].held_to if tier else None
+        sections = [sec for sec in lst.tiers if not tier or sec.tier in (tier, held) or tier in sec.applies_to]
         if not sections:
             continue
         out.append(f"{lst.title}（{ed.edition}版，{ed.in_force}起施行）")
@@ -116,9 +115,12 @@ def render_explain(det: Determination) -> str:
             state = "" if m.in_force else "（清单当时未施行，不计）"
             lines.append(f"    规则 {m.rule} ← {m.lapse} 经 {m.relation}，{m.effect}，"
                          f"{m.form or '-'}{'/' + m.sanction if m.sanction else ''}{state}")
-        if r.trace.baseline["form"]:
-            lines.append(f"    基准 {r.trace.baseline['form']}{'/' + r.trace.baseline['sanction'] if r.trace.baseline['sanction'] else ''}"
+        base = r.trace.baseline
+        if base.form:
+            lines.append(f"    基准 {base.form}{'/' + base.sanction if base.sanction else ''}"
                          f"，调整 {r.trace.shift:+d}")
     for e in det.trace.excluded:
-        lines.append(f"  排除 {e['person']}（{e['relation']}，{e['lapse']}）：{e['reason']}")
+        why = ("违纪违法行为人，只在直接责任线上处理" if e.reason == "violator" else
+               f"问题期间{e.period.from_}至{e.period.to}未在岗（任职{e.held.from_ or '…'}至{e.held.to or '…'}）")
+        lines.append(f"  排除 {e.person}（{e.relation}，{e.lapse}）：{why}")
     return "\n".join(lines) + "\n"

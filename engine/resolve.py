@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import vocab as V
 from .case import Case, Person, Unit
+from .domain import Domain
 
 
 @dataclass(frozen=True, order=True)
@@ -47,7 +47,9 @@ class Excluded:
     lapse: str
     relation: str
     person: str
-    reason: str
+    reason: str                # "not_in_post" | "violator"
+    held: tuple                # (from, to) of the person's tenure, ISO dates or None
+    period: tuple              # (from, to) of the lapse
 
 
 @dataclass
@@ -63,29 +65,34 @@ def held_during(p: Person, start: dt.date, end: dt.date) -> bool:
     return (p.from_ is None or p.from_ <= end) and (p.to is None or p.to >= start)
 
 
-def supervisors_of(unit: Unit, units: dict[str, Unit], bodies_under: dict[str, list[str]] | None = None) -> list[str]:
+def supervisors_of(unit: Unit, units: dict[str, Unit], dom: Domain,
+                   bodies_under: dict[str, list[str]] | None = None, _seen: frozenset = frozenset()) -> list[str]:
     """The discipline bodies supervising `unit`: its named supervisor, discipline bodies set up
-    under it (parent == unit), and for a village also the bodies supervising its township."""
+    under it (parent == unit), and, for a tier declared `supervision_via_parent` (a village), also
+    the bodies supervising its parent."""
     if bodies_under is None:
-        bodies_under = discipline_children(units)
+        bodies_under = discipline_children(units, dom)
     out = set(bodies_under.get(unit.id, ()))
     if unit.supervisor:
         out.add(unit.supervisor)
-    if unit.tier == "village" and unit.parent in units:
-        out.update(supervisors_of(units[unit.parent], units, bodies_under))
+    if dom.tier[unit.tier].supervision_via_parent and unit.parent in units and unit.parent not in _seen:
+        out.update(supervisors_of(units[unit.parent], units, dom, bodies_under, _seen | {unit.id}))
     out.discard(unit.id)
     return sorted(out)
 
 
-def discipline_children(units: dict[str, Unit]) -> dict[str, list[str]]:
+def discipline_children(units: dict[str, Unit], dom: Domain) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for u in units.values():
-        if u.parent is not None and u.tier in V.SUPERVISORY_TIERS:
+        if u.parent is not None and dom.is_discipline(u.tier):
             out.setdefault(u.parent, []).append(u.id)
     return out
 
 
-def resolve(case: Case, declared_facts: dict) -> Resolution:
+def resolve(case: Case, dom: Domain) -> Resolution:
+    """Pair every lapse with each subject a relation can reach. The mechanisms are fixed here;
+    which posts head or sit on a tier's team, and who supervises whom, come from `dom`."""
+    declared_facts = dom.fact
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}
     staff_by_unit: dict[str, list[Person]] = {}
@@ -114,40 +121,42 @@ def resolve(case: Case, declared_facts: dict) -> Resolution:
     named = {f.id: sorted(set(f.persons)) for f in case.findings}
 
     def person(lapse: Lapse, relation: str, p: Person):
+        held = (p.from_.isoformat() if p.from_ else None, p.to.isoformat() if p.to else None)
+        period = (lapse.start.isoformat(), lapse.date.isoformat())
         if p.id == lapse.violator:
             # The violator answers for the violation on the direct track, not as its own leader
             # or supervisor.
-            excluded.add(Excluded(lapse.id, relation, p.id, "the violator answers on the direct track"))
+            excluded.add(Excluded(lapse.id, relation, p.id, "violator", held, period))
         elif held_during(p, lapse.start, lapse.date):
             holders.add(Holder(lapse.id, relation, "person", p.id, p.unit, units[p.unit].tier, p.post))
         else:
-            excluded.add(Excluded(lapse.id, relation, p.id,
-                                  f"not in post during {lapse.start}..{lapse.date} "
-                                  f"(held it {p.from_ or '…'}..{p.to or '…'})"))
+            excluded.add(Excluded(lapse.id, relation, p.id, "not_in_post", held, period))
 
     def unit_subject(lapse: Lapse, relation: str, u: Unit):
         holders.add(Holder(lapse.id, relation, "unit", u.id, u.id, u.tier, None))
 
-    bodies_under = discipline_children(units)
-    supervisors = {uid: supervisors_of(units[uid], units, bodies_under) for uid in {lp.unit for lp in lapses}}
+    bodies_under = discipline_children(units, dom)
+    supervisors = {uid: supervisors_of(units[uid], units, dom, bodies_under) for uid in {lp.unit for lp in lapses}}
     for lapse in lapses:
         here = units[lapse.unit]
+        tier = dom.tier[here.tier]
         unit_subject(lapse, "unit", here)
         for p in staff_by_unit.get(here.id, []):
-            if p.post in V.HEAD_POSTS:
+            if p.post in tier.head:
                 person(lapse, "unit_head", p)
-            elif p.post in V.MEMBER_POSTS:
+            elif p.post in tier.members:
                 covers = lapse.area is not None and lapse.area in p.portfolio
                 person(lapse, "area_member" if covers else "other_member", p)
         if here.parent in units and lapse.area is not None:
+            parent_tier = dom.tier[units[here.parent].tier]
             for p in staff_by_unit.get(here.parent, []):
-                if p.post in V.MEMBER_POSTS and lapse.area in p.portfolio:
+                if p.post in parent_tier.members and lapse.area in p.portfolio:
                     person(lapse, "parent_area_member", p)
         for sid in supervisors[here.id]:
             body = units[sid]
             unit_subject(lapse, "supervising_body", body)
             for p in staff_by_unit.get(sid, []):
-                if p.post in V.HEAD_POSTS:
+                if p.post in dom.tier[body.tier].head:
                     person(lapse, "supervising_head", p)
         for pid in named.get(lapse.id, []):
             person(lapse, "named_person", people[pid])

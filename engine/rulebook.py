@@ -14,28 +14,30 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from . import vocab as V
-from .documents import IsoDate, Model, canonical_json, read_document, sha256, validate, vocab
+from .documents import IsoDate, Model, canonical_json, read_document, sha256, validate
+from .domain import Domain, FactDecl, bundled_domain, domain_of, term
 from .errors import InputError, unknown
 
 RULEBOOK_SCHEMA = "duidan/rulebook/v1"
 LIST_SCHEMA = "duidan/list/v1"
 RULES_SCHEMA = "duidan/rules/v1"
 
-Tier = vocab("tier", V.TIERS, V.ALIASES["tier"])
-Post = vocab("post", V.POSTS, V.ALIASES["post"])
-LapseKind = vocab("lapse kind", V.LAPSE_KINDS, V.ALIASES["lapse"])
-ViolationKind = vocab("violation kind", V.VIOLATION_KINDS, V.ALIASES["violation"])
-Severity = vocab("severity", V.SEVERITIES, V.ALIASES["severity"])
-CircumstanceKind = vocab("circumstance kind", V.CIRCUMSTANCE_KINDS, V.ALIASES["circumstance"])
-Track = vocab("track", V.TRACKS)
-Grade = vocab("grade", V.GRADES)
-Relation = vocab("relation", V.RELATIONS)
-Sanction = vocab("sanction", V.SANCTIONS)
-Measure = vocab("measure", V.MEASURES)
-Form = vocab("form", tuple(dict.fromkeys(V.PERSON_FORMS + V.UNIT_FORMS)))
+# Vocabulary fields are checked against the Domain the document is read with (engine/domain.py):
+# a rulebook's own domain.yaml for its lists and rules, the rulebook's for a case.
+Tier = term("tier")
+Post = term("post")
+LapseKind = term("lapse kind")
+ViolationKind = term("violation kind")
+Severity = term("severity")
+CircumstanceKind = term("circumstance kind")
+Relation = term("relation")
+Sanction = term("sanction")
+Measure = term("measure")
+Form = term("form")
+Track = Literal["primary", "supervisory", "direct"]
+Grade = Literal["overall_leadership", "principal_leadership", "important_leadership", "supervisory", "direct"]
 
 
 # ---------------------------------------------------------------- the lists
@@ -152,12 +154,17 @@ class When(Model):
     facts: list[FactTest] = []       # all must hold
     facts_any: list[FactTest] = []   # at least one must hold (when given)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _kinds_terms(cls, data: Any, info: ValidationInfo):
+        # Which vocabulary `kinds` is drawn from depends on `on`: resolve the terms before fields.
+        if isinstance(data, dict) and isinstance(data.get("kinds"), list):
+            kind = "violation kind" if data.get("on") == "violation" else "lapse kind"
+            data = {**data, "kinds": [domain_of(info).term(kind, k) for k in data["kinds"]]}
+        return data
+
     @model_validator(mode="after")
     def _kinds_fit(self):
-        valid = V.LAPSE_KINDS if self.on == "finding" else V.VIOLATION_KINDS
-        for k in self.kinds:
-            if k not in valid:
-                raise ValueError(unknown(f"{self.on} kind", k, valid))
         if self.severities and self.on != "violation":
             raise ValueError("severities apply to violations only")
         return self
@@ -186,12 +193,13 @@ class Rule(Model):
     note: str = ""
 
     @model_validator(mode="after")
-    def _consistent(self):
-        person = self.subject.relation not in ("unit", "supervising_body")
+    def _consistent(self, info: ValidationInfo):
+        dom = domain_of(info)
+        person = not dom.unit_relation(self.subject.relation)
         if self.effect == "establish" and self.form is None:
             raise ValueError("an establishing rule needs a form")
         if self.form is not None:
-            allowed = V.PERSON_FORMS if person else V.UNIT_FORMS
+            allowed = dom.ladders.person if person else dom.ladders.unit
             if self.form not in allowed:
                 raise ValueError(f"form {self.form!r} is not a form for a {'person' if person else 'unit'}; "
                                  f"expected one of: {', '.join(allowed)}")
@@ -199,16 +207,17 @@ class Rule(Model):
             raise ValueError("a sanction goes with form 'disciplinary', and only with it")
         if self.effect == "open" and not self.requires:
             raise ValueError("an opening rule names the findings that would establish it in `requires`")
+        means = self.subject.relation
         if self.track == "direct":
-            if self.subject.relation != "violator" or self.when.on != "violation":
+            if means != "violator" or self.when.on != "violation":
                 raise ValueError("a direct-track rule is about the violator of a violation")
             if not self.basis:
                 raise ValueError("a direct-track rule cites its regulation basis")
         elif self.effect == "establish" and not self.cites:
             raise ValueError(f"a {self.track} rule that establishes accountability cites a clause of its list")
-        if self.subject.relation == "violator" and self.when.on != "violation":
+        if means == "violator" and self.when.on != "violation":
             raise ValueError("relation 'violator' needs a violation")
-        if self.subject.relation == "named_person" and self.when.on != "finding":
+        if means == "named_person" and self.when.on != "finding":
             raise ValueError("relation 'named_person' needs a finding")
         return self
 
@@ -236,7 +245,9 @@ class CircumstanceInfo(Model):
     basis: list[str] = []
 
 
-class FactDecl(Model):
+class ExtraFact(Model):
+    """A fact declared in rulebook.yaml (the older place; domain.yaml's `facts` is the newer)."""
+
     fact: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: Literal["number", "integer", "boolean", "ratio", "text"]
     values: list[str] = []   # for text facts: the allowed values
@@ -251,15 +262,18 @@ class RulebookMeta(Model):
     description: str = ""
     lists: list[str] = Field(min_length=1)   # files, relative to the directory
     rules: list[str] = Field(min_length=1)
+    # The vocabulary file (engine/domain.py); a rulebook without one uses the bundled vocabulary.
+    domain: str | None = None
     forms: list[FormInfo] = Field(min_length=1)
     circumstances: list[CircumstanceInfo] = Field(min_length=1)
-    facts: list[FactDecl] = []               # beyond the contract's common facts
+    facts: list[ExtraFact] = []              # beyond the domain's facts
 
     @field_validator("forms")
     @classmethod
-    def _all_forms(cls, forms: list[FormInfo]):
+    def _all_forms(cls, forms: list[FormInfo], info: ValidationInfo):
+        dom = domain_of(info)
         have = {(f.subject, f.form) for f in forms}
-        need = {("person", f) for f in V.PERSON_FORMS} | {("unit", f) for f in V.UNIT_FORMS}
+        need = {("person", f) for f in dom.ladders.person} | {("unit", f) for f in dom.ladders.unit}
         missing = sorted(f"{s}:{f}" for s, f in need - have)
         if missing:
             raise ValueError(f"forms must describe every form; missing {', '.join(missing)}")
@@ -270,19 +284,23 @@ class Rulebook(Model):
     """Everything a determination depends on, loaded and cross-checked."""
 
     meta: RulebookMeta
+    domain: Domain
     lists: dict[str, ResponsibilityList]
     rules: list[Rule]
     source: str = Field(default="", exclude=True)   # where it was loaded from; not part of the digest
 
     @cached_property
     def canonical(self) -> str:
-        """The rulebook's content as canonical JSON: what its digest is computed over, and what a
-        store keeps so that a stored determination can be re-derived under the very same rules."""
+        """The rulebook's whole content as canonical JSON: what a store keeps so that a stored
+        determination can be re-derived, and shown, under the very same rules."""
         return canonical_json(self.model_dump(mode="json", by_alias=True))
 
     @cached_property
     def digest(self) -> str:
-        return sha256(self.canonical)
+        """The hash of everything that can change a decision: the canonical content less its
+        presentation (labels, titles, notes), so relabelling a tier changes the text views and no
+        digest (docs/determination-format.md, "What the digest covers")."""
+        return sha256(canonical_json(_without_presentation(self.model_dump(mode="json", by_alias=True))))
 
     @cached_property
     def clause_index(self) -> dict[str, tuple[str, str, str, Clause]]:
@@ -295,12 +313,25 @@ class Rulebook(Model):
                         out[c.id] = (lst.list, section.tier, role.role, c)
         return out
 
+    @property
+    def facts(self) -> dict[str, FactDecl]:
+        """Every fact rules may test, by name, with its type."""
+        return self.domain.fact
+
+    def label(self, x: str | None) -> str:
+        """The Chinese label of an id (views only): forms and circumstances from their tables,
+        everything else from the domain."""
+        if x and x in self._form_labels:
+            return self._form_labels[x]
+        return self.domain.label(x)
+
     @cached_property
-    def facts(self) -> dict[str, Any]:
-        declared: dict[str, Any] = dict(V.COMMON_FACTS)
-        for d in self.meta.facts:
-            declared[d.fact] = tuple(d.values) if d.type == "text" else d.type
-        return declared
+    def _form_labels(self) -> dict[str, str]:
+        out = {f.form: f.label for f in self.meta.forms if f.subject == "person"}
+        for f in self.meta.forms:
+            out.setdefault(f.form, f.label)
+        out.update({c.kind: c.label for c in self.meta.circumstances})
+        return out
 
     @cached_property
     def forms(self) -> dict[tuple[str, str], FormInfo]:
@@ -348,12 +379,27 @@ class Rulebook(Model):
         return {"name": self.meta.name, "edition": self.meta.edition, "digest": self.digest}
 
 
+# Keys that only present a rulebook to people. Rule and clause wording that a determination
+# quotes (clause text, gloss) is not presentation: it is part of what was cited.
+_PRESENTATION = {"label", "labels", "title", "note", "description", "issuer"}
+
+
+def _without_presentation(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _without_presentation(v) for k, v in obj.items() if k not in _PRESENTATION}
+    if isinstance(obj, list):
+        return [_without_presentation(v) for v in obj]
+    return obj
+
+
 def rulebook_from_canonical(text: str, expected_digest: str, where: str = "<stored rulebook>") -> Rulebook:
     """A rulebook back from its canonical JSON, refusing any whose content does not hash to the
     digest it was stored under."""
     import json
 
-    book = validate(Rulebook, json.loads(text), where)
+    data = json.loads(text)
+    dom = validate(Domain, data.get("domain") if isinstance(data, dict) else None, where, ("domain",))
+    book = validate(Rulebook, data, where, context={"domain": dom})
     if book.digest != expected_digest:
         raise InputError.one(where, "(content)", f"digest {book.digest} does not match the recorded {expected_digest}")
     return book
@@ -372,12 +418,21 @@ def load_rulebook(directory: str | Path | None = None) -> Rulebook:
         raise InputError.one(str(root), "(directory)", "no such rulebook directory")
     if not meta_path.is_file():
         raise InputError.one(str(meta_path), "(file)", "a rulebook directory needs a rulebook.yaml")
-    meta = validate(RulebookMeta, read_document(meta_path), str(meta_path))
+    raw_meta = read_document(meta_path)
+    dom = bundled_domain()
+    if isinstance(raw_meta, dict) and raw_meta.get("domain"):
+        path = _inside(root, str(raw_meta["domain"]), meta_path, "domain")
+        dom = validate(Domain, read_document(path), str(path))
+    ctx = {"domain": dom}
+    meta = validate(RulebookMeta, raw_meta, str(meta_path), context=ctx)
+    if meta.facts:   # facts declared in rulebook.yaml join the domain's
+        dom = _with_facts(dom, meta.facts, str(meta_path))
+        ctx = {"domain": dom}
 
     lists: dict[str, ResponsibilityList] = {}
     for i, rel in enumerate(meta.lists):
         path = _inside(root, rel, meta_path, f"lists[{i}]")
-        lst = validate(ResponsibilityList, read_document(path), str(path))
+        lst = validate(ResponsibilityList, read_document(path), str(path), context=ctx)
         if lst.list in lists:
             raise InputError.one(str(path), "list", f"a second {lst.list!r} list; one file per list")
         lists[lst.list] = lst
@@ -385,15 +440,26 @@ def load_rulebook(directory: str | Path | None = None) -> Rulebook:
     origin: dict[str, str] = {}
     for i, rel in enumerate(meta.rules):
         path = _inside(root, rel, meta_path, f"rules[{i}]")
-        rf = validate(RuleFile, read_document(path), str(path))
+        rf = validate(RuleFile, read_document(path), str(path), context=ctx)
         for j, r in enumerate(rf.rules):
             if r.id in origin:
                 raise InputError.one(str(path), f"rules[{j}].id", f"duplicate rule id {r.id!r} (also in {origin[r.id]})")
             origin[r.id] = str(path)
         rules.extend(rf.rules)
-    book = Rulebook(meta=meta, lists=lists, rules=rules, source=str(root))
+    book = Rulebook(meta=meta, domain=dom, lists=lists, rules=rules, source=str(root))
     _cross_check(book, root, origin)
     return book
+
+
+def _with_facts(dom: Domain, extra: list[ExtraFact], where: str) -> Domain:
+    known = {f.id for f in dom.facts}
+    for i, f in enumerate(extra):
+        if f.fact in known:
+            raise InputError.one(where, f"facts[{i}].fact", f"fact {f.fact!r} is already declared by the domain")
+    data = dom.model_dump(mode="json", by_alias=True)
+    data["facts"] += [{"id": f.fact, "type": f.type, "values": f.values, "description": f.description}
+                      for f in extra]
+    return validate(Domain, data, where)
 
 
 def _inside(root: Path, rel: str, meta_path: Path, where: str) -> Path:
@@ -426,30 +492,18 @@ def _cross_check(book: Rulebook, root: Path, origin: dict[str, str]) -> None:
                                      f"clause {cid!r} is on the {index[cid][0]} list; a {r.track} rule cites its own list")
         for group in ("facts", "facts_any"):
             for k, t in enumerate(getattr(r.when, group)):
-                problem = fact_test_problem(t, book.facts)
+                decl = book.facts.get(t.fact)
+                problem = unknown("fact", t.fact, book.facts) if decl is None else decl.test_problem(t.op, t.value)
                 if problem:
                     raise InputError.one(where, f"rule {r.id}.when.{group}[{k}]", problem)
+    dom = book.domain
+    for lst in book.lists.values():
+        for i, section in enumerate(lst.tiers):
+            if dom.tier[section.tier].list != lst.list:
+                raise InputError.one(str(root), f"lists.{lst.list}.tiers[{i}].tier",
+                                     f"tier {section.tier!r} is bound by the {dom.tier[section.tier].list} list")
+            for t in section.applies_to:
+                if t != section.tier and dom.tier[t].held_to != section.tier:
+                    raise InputError.one(str(root), f"lists.{lst.list}.tiers[{i}].applies_to",
+                                         f"tier {t!r} is not declared `held_to: {section.tier}` in the domain")
 
-
-def fact_test_problem(t: FactTest, declared: dict[str, Any]) -> str | None:
-    if t.fact not in declared:
-        return unknown("fact", t.fact, declared)
-    kind = declared[t.fact]
-    values = t.value if t.op == "in" else [t.value]
-    if t.op == "exists":
-        return None
-    if isinstance(kind, tuple):
-        if t.op not in ("eq", "ne", "in"):
-            return f"fact {t.fact!r} is one of {', '.join(kind)}; test it with eq, ne or in"
-        for v in values:
-            if v not in kind:
-                return unknown(f"value of {t.fact}", v, kind)
-        return None
-    if kind == "boolean":
-        if t.op not in ("eq", "ne") or not isinstance(t.value, bool):
-            return f"fact {t.fact!r} is true or false; test it with eq/ne and a boolean"
-        return None
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            return f"fact {t.fact!r} is a number; {v!r} is not"
-    return None

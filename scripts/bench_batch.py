@@ -24,10 +24,12 @@ from pathlib import Path
 
 import yaml
 
-from duidan import vocab as V
 from duidan.batch import run_batch
+from duidan.domain import bundled_domain
 from duidan.rulebook import load_rulebook
 from duidan.store import Store
+
+DOM = bundled_domain()
 
 SUPERVISORY_KINDS = {"supervision_perfunctory", "clue_shelved", "sanction_not_executed", "dual_signature_missing",
                      "disclosure_unsupervised"}
@@ -75,9 +77,9 @@ def world(rng: random.Random) -> tuple[list[dict], list[dict]]:
 
 def findings_csv(path: Path, n: int, rng: random.Random, units: list[dict], people: list[dict]) -> int:
     """n findings, 1–9 per case; returns the number of cases."""
-    primary = [u for u in units if u["tier"] in V.PRIMARY_TIERS]
+    primary = [u for u in units if u["tier"] in DOM.tiers_of("primary")]
     supervisor = {u["id"]: u.get("supervisor") or next(
-        (x["id"] for x in units if x.get("parent") == u["id"] and x["tier"] in V.SUPERVISORY_TIERS), None) for u in primary}
+        (x["id"] for x in units if x.get("parent") == u["id"] and x["tier"] in DOM.tiers_of("supervisory")), None) for u in primary}
     staff = {}
     for p in people:
         staff.setdefault(p["unit"], []).append(p["id"])
@@ -92,7 +94,7 @@ def findings_csv(path: Path, n: int, rng: random.Random, units: list[dict], peop
             cases += 1
             home = rng.choice(primary)
             for k in range(min(rng.randint(1, 9), n - written)):
-                kind = rng.choice(V.LAPSE_KINDS)
+                kind = rng.choice(DOM.ids("lapse kind"))
                 unit = home["id"]
                 if kind in SUPERVISORY_KINDS and supervisor[unit] and rng.random() < 0.5:
                     unit = supervisor[unit]
@@ -110,9 +112,10 @@ def findings_csv(path: Path, n: int, rng: random.Random, units: list[dict], peop
 
 
 def _fact(name: str, rng: random.Random) -> str:
-    kind = V.COMMON_FACTS[name]
-    if isinstance(kind, tuple):
-        return rng.choice(kind)
+    decl = DOM.fact[name]
+    kind = decl.type
+    if kind == "text":
+        return rng.choice(decl.values)
     if kind == "boolean":
         return rng.choice(["yes", "no"])
     if kind == "ratio":

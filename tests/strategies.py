@@ -12,30 +12,17 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-from duidan import vocab as V
+from duidan.check import probe_world
+from duidan.domain import bundled_domain
 
-UNITS = [
-    {"id": "city", "name": "市委", "tier": "city", "supervisor": "cdi"},
-    {"id": "cdi", "name": "市纪委监委", "tier": "city_discipline", "parent": "city"},
-    {"id": "dept", "name": "市财政局党组", "tier": "department", "parent": "city", "supervisor": "stg"},
-    {"id": "stg", "name": "派驻第三纪检监察组", "tier": "stationed_group", "parent": "cdi"},
-    {"id": "ent", "name": "某国企党委", "tier": "enterprise", "parent": "city", "supervisor": "stg"},
-    {"id": "town", "name": "某镇党委", "tier": "township", "parent": "city", "supervisor": "town-jw"},
-    {"id": "town-jw", "name": "某镇纪委", "tier": "township_discipline", "parent": "town"},
-    {"id": "vil", "name": "某村党支部", "tier": "village", "parent": "town"},
-    {"id": "vil-vsc", "name": "某村村务监督委员会", "tier": "village_supervision", "parent": "vil"},
-]
-POSTS_BY_TIER = {
-    "city": ["secretary", "deputy_secretary", "member", "staff"],
-    "department": ["secretary", "member", "staff"],
-    "enterprise": ["secretary", "member", "staff"],
-    "township": ["secretary", "deputy_secretary", "member", "staff"],
-    "village": ["secretary", "member", "staff"],
-    "city_discipline": ["discipline_secretary", "discipline_member"],
-    "stationed_group": ["discipline_secretary", "discipline_member"],
-    "township_discipline": ["discipline_secretary", "discipline_member"],
-    "village_supervision": ["vsc_chair", "vsc_member"],
-}
+DOM = bundled_domain()   # the vocabulary generated cases draw from: the bundled rulebook's
+
+# The world generated cases live in, derived from the declared tiers: every party tier's unit with
+# the discipline bodies that may supervise it (engine/check.py probe_world), so a rulebook that
+# declares another tier gets it exercised too.
+UNITS = [{k: v for k, v in u.items()} for u in probe_world(DOM)["units"]]
+STAFF = [p.id for p in DOM.posts if p.id not in DOM.head_posts and p.id not in DOM.member_posts]
+POSTS_BY_TIER = {t.id: [*t.head, *t.members, *(STAFF if t.list == "primary" else [])] for t in DOM.tiers}
 AREAS = ["finance", "projects", "education", "land"]
 START = dt.date(2016, 6, 1)
 
@@ -54,11 +41,11 @@ def fact_dicts(draw):
     if draw(st.booleans()):
         facts["days_overdue"] = draw(st.integers(0, 400))
     if draw(st.booleans()):
-        facts["copied_from"] = draw(st.sampled_from(V.COMMON_FACTS["copied_from"]))
+        facts["copied_from"] = draw(st.sampled_from(DOM.fact["copied_from"].values))
     if draw(st.booleans()):
         facts["similarity"] = draw(st.sampled_from([0.2, 0.5, 0.8, 0.95, 1.0]))
     if draw(st.booleans()):
-        facts["consequence"] = draw(st.sampled_from(V.COMMON_FACTS["consequence"]))
+        facts["consequence"] = draw(st.sampled_from(DOM.fact["consequence"].values))
     for flag in ("repeated", "falsified", "reported"):
         if draw(st.integers(0, 3)) == 0:
             facts[flag] = draw(st.booleans())
@@ -77,7 +64,7 @@ def cases(draw, max_people=12, max_findings=6, max_violations=2):
         unit = draw(st.sampled_from(UNITS))
         post = draw(st.sampled_from(POSTS_BY_TIER[unit["tier"]]))
         p = {"id": f"p{i}", "name": f"人员{i}", "unit": unit["id"], "post": post}
-        if post not in ("staff",) and draw(st.booleans()):
+        if post not in STAFF and draw(st.booleans()):
             p["portfolio"] = sorted(draw(st.sets(st.sampled_from(AREAS), max_size=2)))
         if draw(st.booleans()):
             start = _day(draw)
@@ -88,7 +75,7 @@ def cases(draw, max_people=12, max_findings=6, max_violations=2):
     findings = []
     for i in range(draw(st.integers(0, max_findings))):
         end = _day(draw, 200)
-        f = {"id": f"F{i}", "kind": draw(st.sampled_from(V.LAPSE_KINDS)),
+        f = {"id": f"F{i}", "kind": draw(st.sampled_from(DOM.ids("lapse kind"))),
              "unit": draw(st.sampled_from(UNITS))["id"], "date": end.isoformat(), "facts": draw(fact_dicts())}
         if draw(st.booleans()):
             f["from"] = (end - dt.timedelta(days=draw(st.integers(0, 720)))).isoformat()
@@ -101,13 +88,13 @@ def cases(draw, max_people=12, max_findings=6, max_violations=2):
     for i in range(draw(st.integers(0 if findings else 1, max_violations))):
         end = _day(draw, 200)
         v = {"id": f"V{i}", "person": draw(st.sampled_from(people))["id"],
-             "kind": draw(st.sampled_from(V.VIOLATION_KINDS)), "date": end.isoformat(),
-             "severity": draw(st.sampled_from(V.SEVERITIES)), "facts": draw(fact_dicts())}
+             "kind": draw(st.sampled_from(DOM.ids("violation kind"))), "date": end.isoformat(),
+             "severity": draw(st.sampled_from(DOM.ids("severity"))), "facts": draw(fact_dicts())}
         if draw(st.booleans()):
             v["area"] = draw(st.sampled_from(AREAS))
         violations.append(v)
     subjects = [p["id"] for p in people] + [u["id"] for u in UNITS]
-    circumstances = [{"subject": draw(st.sampled_from(subjects)), "kind": draw(st.sampled_from(V.CIRCUMSTANCE_KINDS))}
+    circumstances = [{"subject": draw(st.sampled_from(subjects)), "kind": draw(st.sampled_from(DOM.ids("circumstance kind")))}
                      for _ in range(draw(st.integers(0, 3)))]
     return {"schema": "duidan/case/v1", "case": {"id": f"GEN-{draw(st.integers(0, 10**6))}"},
             "units": [dict(u) for u in UNITS], "people": people, "findings": findings,

@@ -20,12 +20,12 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from duidan import vocab as V
 from duidan.api import Evaluator
 from duidan.case import parse_case
 from duidan.cli.batch import batch, diff, runs
 from duidan.determine import rank
 from duidan.documents import canonical_json, parse_text
+from duidan.domain import bundled_domain
 from duidan.intake import Source, file_digest, read_all
 from duidan.store import Store
 
@@ -401,7 +401,7 @@ ZH = {"case_id": "案件编号", "finding_id": "问题编号", "kind": "问题�
       "count": "笔数", "days_overdue": "超期天数", "years": "年限", "people": "涉及人数", "repeated": "是否重复",
       "copied_from": "照搬来源", "similarity": "相似度", "consequence": "后果", "reported": "是否报告",
       "falsified": "是否造假"}
-ZH_KIND = {en: zh for zh, en in V.ALIASES["lapse"].items()}
+ZH_KIND = {t.id: t.label for t in bundled_domain().lapse_kinds}
 
 
 @st.composite
@@ -412,7 +412,7 @@ def finding_rows(draw):
     facts = {k: draw(FACT_VALUES[k]) for k in facts}
     return {
         "case": draw(st.sampled_from(["C1", "C2", "案-3"])),
-        "kind": draw(st.sampled_from(V.LAPSE_KINDS)),
+        "kind": draw(st.sampled_from(bundled_domain().ids("lapse kind"))),
         "unit": draw(st.sampled_from(["town", "town-jw"])),
         "date": end, "from": start,
         "area": draw(st.sampled_from([None, "finance", "工程"])),
@@ -512,8 +512,8 @@ def test_runs_and_diff_between_rulebook_editions(tmp_path, sqlite_url):
         assert c["change"] == "changed" and c["subject"] == "person:p1" and c["track"] == "primary"
         # P-PLAN-HEAD went from criticism to admonition: every change is a raise (the heaviest
         # matched rule and the case's circumstance steps decide by how much)
-        assert rank("person", c["after"]["form"], c["after"]["sanction"]) > \
-            rank("person", c["before"]["form"], c["before"]["sanction"])
+        assert rank(bundled_domain(), "person", c["after"]["form"], c["after"]["sanction"]) > \
+            rank(bundled_domain(), "person", c["before"]["form"], c["before"]["sanction"])
         assert "rulebook mini 2022-03 → mini 2023-01" in c["why"]
         assert any(w.startswith("rule P-PLAN-HEAD on F") and w.endswith("criticism → admonition") for w in c["why"])
     text = invoke(diff, "1", "2", "--db", sqlite_url)

@@ -81,4 +81,4 @@ def test_explain_shows_the_rules_behind_and_who_was_left_out():
     r = CliRunner().invoke(cli, ["evaluate", str(ROOT / "cases" / "township_secretary_changed.yaml"), "--explain"])
     assert r.exit_code == 0
     assert "【推理轨迹】" in r.output and "规则 PRI-TWN-RISK-EDU-HEAD ← F1 经 unit_head" in r.output
-    assert "排除 p3（unit_head，F1）：not in post during 2020-07-01..2021-06-30" in r.output
+    assert "排除 p3（unit_head，F1）：问题期间2020-07-01至2021-06-30未在岗" in r.output

@@ -9,8 +9,9 @@ import pytest
 from duidan.api import Evaluator
 from duidan.case import parse_case
 from duidan.compile import candidate_pattern, compile_rules
-from duidan.determine import PERSON_LADDER, UNIT_LADDER, shift_form
+from duidan.determine import shift_form
 from duidan.documents import parse_text
+from duidan.domain import bundled_domain
 from duidan.durable_engine import DurableEvaluator, fnv1_32
 from duidan.errors import EngineFault, InputError
 from duidan.facts import WorkingMemory
@@ -18,6 +19,8 @@ from duidan.resolve import Holder, resolve, supervisors_of
 from duidan.rulebook import Rule, load_rulebook
 
 from conftest import MINI
+
+DOM = bundled_domain()
 
 
 def case(**over):
@@ -67,13 +70,13 @@ def test_fact_types_are_checked_at_load():
 # ---------------------------------------------------------------- resolve
 
 def test_only_holders_during_the_period_are_candidates():
-    res = resolve(case(), load_rulebook(MINI).facts)
+    res = resolve(case(), load_rulebook(MINI).domain)
     heads = {h.subject for h in res.holders if h.relation == "unit_head"}
     assert heads == {"old", "new"}                     # the period 2020-10..2021-03 spans both
     area = {h.subject for h in res.holders if h.relation == "area_member"}
     assert area == {"m"}
     late = case(findings=[{"id": "F", "kind": "plan_perfunctory", "unit": "town", "date": "2022-03-31"}])
-    res = resolve(late, {})
+    res = resolve(late, DOM)
     assert {h.subject for h in res.holders if h.relation == "unit_head"} == {"new"}
     assert [e.person for e in res.excluded] == ["old"]
 
@@ -81,15 +84,15 @@ def test_only_holders_during_the_period_are_candidates():
 def test_a_village_is_supervised_by_its_committee_and_its_townships_bodies():
     c = case()
     units = {u.id: u for u in c.units}
-    assert supervisors_of(units["vil"], units) == ["jw", "vsc"]
-    assert supervisors_of(units["town"], units) == ["jw"]
+    assert supervisors_of(units["vil"], units, DOM) == ["jw", "vsc"]
+    assert supervisors_of(units["town"], units, DOM) == ["jw"]
 
 
 def test_the_violator_is_not_their_own_leader():
     c = case(people=[{"id": "s", "unit": "town", "post": "secretary"}],
              findings=[], violations=[{"id": "V", "person": "s", "kind": "gifts", "date": "2022-01-01",
                                        "severity": "serious"}])
-    res = resolve(c, {})
+    res = resolve(c, DOM)
     assert {(h.relation, h.subject) for h in res.holders if h.subject_kind == "person"} == {("violator", "s")}
 
 
@@ -156,12 +159,12 @@ def test_unicode_and_nested_fact_values_survive_the_engine():
 # ---------------------------------------------------------------- determine
 
 def test_ladders_shift_and_clamp():
-    assert shift_form("person", "admonition", None, 1) == ("organizational", None)
-    assert shift_form("person", "organizational", None, 1) == ("disciplinary", "warning")
-    assert shift_form("person", "talk", None, -1) == ("talk", None)
-    assert shift_form("person", "disciplinary", "expulsion", 2) == ("disciplinary", "expulsion")
-    assert shift_form("unit", "notice", None, 1) == ("reorganization", None)
-    assert len(PERSON_LADDER) == 11 and len(UNIT_LADDER) == 3
+    assert shift_form(DOM, "person", "admonition", None, 1) == ("organizational", None)
+    assert shift_form(DOM, "person", "organizational", None, 1) == ("disciplinary", "warning")
+    assert shift_form(DOM, "person", "talk", None, -1) == ("talk", None)
+    assert shift_form(DOM, "person", "disciplinary", "expulsion", 2) == ("disciplinary", "expulsion")
+    assert shift_form(DOM, "unit", "notice", None, 1) == ("reorganization", None)
+    assert len(DOM.ladder("person")) == 11 and len(DOM.ladder("unit")) == 3
 
 
 def test_clause_is_cited_in_the_edition_in_force():
@@ -231,11 +234,11 @@ def test_a_rulebook_may_declare_facts_of_its_own(tmp_path):
             "findings": [{"id": "F", "kind": "plan_perfunctory", "unit": "u", "date": "2022-06-30",
                           "facts": {"households": 120}}]}
     for engine in ("durable", "reference"):
-        det = Evaluator(book, engine).evaluate(parse_case(data, "x"))
+        det = Evaluator(book, engine).evaluate(parse_case(data, "x", book.domain))
         assert "P-PLAN-HEAD" in det.recommendations[0].rules
     data["findings"][0]["facts"]["households"] = "120"
     with pytest.raises(InputError, match=r"findings\[0\].facts.households: expected a number"):
-        Evaluator(book).evaluate(parse_case(data, "x"), "x")
+        parse_case(data, "x", book.domain)   # a case is checked against the rulebook it is read with
     bad = meta.read_text(encoding="utf-8").replace("households, type: integer", "households, type: integr")
     meta.write_text(bad, encoding="utf-8")
     with pytest.raises(InputError, match=r"facts\[0\].type"):

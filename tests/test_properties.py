@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from duidan.case import parse_case
 from duidan.determine import rank
+from duidan.domain import bundled_domain
 from duidan.resolve import held_during
 
 from conftest import RELAXED
@@ -56,7 +57,7 @@ def _level(rec):
     """Exempt is below every form; undetermined has no level."""
     if rec.outcome == "exempt":
         return -1
-    return rank(rec.subject.kind, rec.form, rec.sanction)
+    return rank(bundled_domain(), rec.subject.kind, rec.form, rec.sanction)
 
 
 def _compare(book, ev, data, kind):

@@ -1,0 +1,70 @@
+"""The reason sentence: a view of a recommendation's `why` steps, in Chinese, with the rulebook's labels.
+
+Decisions never read this text and the digest does not cover it (engine/determine.py digest_of),
+so a rulebook may relabel a tier or a lapse kind and only the wording moves.
+"""
+
+from __future__ import annotations
+
+from ..determination import (
+    BaselineStep,
+    CircumstanceStep,
+    Determination,
+    LapseStep,
+    MissingStep,
+    NotInForceStep,
+    Recommendation,
+)
+from ..rulebook import Rulebook
+
+
+def form_label(book: Rulebook, form: str | None, sanction: str | None) -> str:
+    if form is None:
+        return "无"
+    if form == "disciplinary" and sanction:
+        return f"{book.label('disciplinary')}（{book.label(sanction)}）"
+    return book.label(form)
+
+
+def reason_text(rec: Recommendation, book: Rulebook) -> str:
+    """One sentence a person can read, built only from the recommendation's own steps."""
+    L = book.label
+    s = rec.subject
+    who = s.name or s.id
+    role = L(s.post) if s.post else "领导班子"
+    lapses = [st for st in rec.why if isinstance(st, LapseStep)]
+    about = "、".join(f"{st.lapse}（{L(st.kind)}）" for st in lapses)
+    track = L(rec.track)
+    if rec.outcome == "undetermined":
+        aside = [st for st in rec.why if isinstance(st, NotInForceStep)]
+        if aside:
+            repealed = sorted({c for st in aside for c in st.repealed})
+            if repealed:
+                return (f"{who}（{role}）涉及{about}，所对应条款{'、'.join(repealed)}已被审查时施行的清单版本废止，"
+                        f"依从旧兼从轻原则不予对单认定{track}，需人工审查。")
+            first = min(st.date for st in aside)
+            return (f"{who}（{role}）涉及{about}，但{first}时该清单尚无有效版本，"
+                    f"无法对单认定{track}，需人工审查。")
+        missing = next((st.kinds for st in rec.why if isinstance(st, MissingStep)), [])
+        need = "、".join(f"{k}（{L(k)}）" for k in missing)
+        return (f"{about}启动一案双查，{who}（{role}）的{track}已立项，但尚无问题线索证明其未履行何种职责；"
+                f"需补充以下事实之一：{need}。")
+    clause_ids = "、".join(sorted({c.id for c in rec.clauses})) or "、".join(rec.basis)
+    base = next(st for st in rec.why if isinstance(st, BaselineStep))
+    grade = L(rec.grade if rec.grade not in ("direct", "supervisory") else f"{rec.grade}_grade")
+    text = (f"{who}（{role}）对{about}负{grade}，对照{clause_ids}，"
+            f"基准为{form_label(book, base.form.form, base.form.sanction)}")
+    circ = [st for st in rec.why if isinstance(st, CircumstanceStep)]
+    if rec.outcome == "exempt":
+        kinds = "、".join(L(st.circumstance) for st in circ if st.effect == "exempt")
+        return text + f"；因{kinds}，依问责条例第17条免予问责。"
+    if circ:
+        parts = [f"{L(st.circumstance)}（{'从重' if st.effect == 'heavier' else '从轻'}）" for st in circ]
+        text += f"；考虑{'、'.join(parts)}，净调整{rec.trace.shift:+d}档"
+    return text + f"，建议{form_label(book, rec.form, rec.sanction)}。"
+
+
+def with_reasons(det: Determination, book: Rulebook) -> Determination:
+    """The determination with every recommendation's sentence rendered (the digest is unchanged)."""
+    recs = [r.model_copy(update={"reason": reason_text(r, book)}) for r in det.recommendations]
+    return det.model_copy(update={"recommendations": recs})
