@@ -10,6 +10,7 @@ from ..determination import (
     BaselineStep,
     CircumstanceStep,
     Determination,
+    EditionStep,
     LapseStep,
     MissingStep,
     NotInForceStep,
@@ -50,10 +51,17 @@ def reason_text(rec: Recommendation, book: Rulebook) -> str:
         return (f"{about}启动一案双查，{who}（{role}）的{track}已立项，但尚无问题线索证明其未履行何种职责；"
                 f"需补充以下事实之一：{need}。")
     clause_ids = "、".join(sorted({c.id for c in rec.clauses})) or "、".join(rec.basis)
+    if any(c.source == "baseline" for c in rec.clauses):
+        clause_ids += "（问题发生时清单尚未施行，对照施行前国家规定的职责）"
     base = next(st for st in rec.why if isinstance(st, BaselineStep))
     grade = L(rec.grade if rec.grade not in ("direct", "supervisory") else f"{rec.grade}_grade")
     text = (f"{who}（{role}）对{about}负{grade}，对照{clause_ids}，"
             f"基准为{form_label(book, base.form.form, base.form.sanction)}")
+    lighter = [st for st in rec.why if isinstance(st, EditionStep) and st.effect == "lighter_later_edition"]
+    if lighter:
+        st = lighter[0]
+        text += (f"；依从旧兼从轻原则，审查时施行的{st.edition}年版条例对该行为的处分更轻，"
+                 f"适用{form_label(book, 'disciplinary', st.sanction)}")
     circ = [st for st in rec.why if isinstance(st, CircumstanceStep)]
     if rec.outcome == "exempt":
         kinds = "、".join(L(st.circumstance) for st in circ if st.effect == "exempt")
