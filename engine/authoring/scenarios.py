@@ -251,7 +251,14 @@ def _parting_step(e: Expect, r: Recommendation, diffs: list[str], book: Rulebook
         cites = "; ".join(f"{m.rule} cites {', '.join(book.rule_index[m.rule].cites)}"
                           for m in t.matches if m.rule in book.rule_index)
         return "clauses", f"{'; '.join(parts)} ({cites}; only clauses in force on the lapse date count)"
-    return ", ".join(diffs), "differs: " + ", ".join(diffs)
+    if "missing" in diffs:
+        return "opened track", (f"the opening rules {', '.join(m.rule for m in t.matches)} name "
+                                f"{', '.join(r.missing)} as the findings that would settle it")
+    if "measures" in diffs:
+        return "baseline form", "measures are the union of the matched rules' measures: " + (
+            "; ".join(f"{m.rule}: {', '.join(book.rule_index[m.rule].measures) or 'none'}"
+                      for m in t.matches if m.rule in book.rule_index))
+    return "grade", f"grade {r.grade} comes from the matched rules {', '.join(r.rules)}"
 
 
 # ---------------------------------------------------------------- why no recommendation
