@@ -50,5 +50,62 @@ def rules_test(directory, show_coverage, fail_under, engine, verbose):
     sys.exit(0 if ok else 1)
 
 
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"expected NAME=VALUE, got {v!r}", param_hint=option)
+        k, _, val = v.partition("=")
+        out[k.strip()] = val.strip()
+    return out
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--list", "list_name", type=click.Choice(["primary", "supervisory"]), required=True)
+@click.option("--edition", required=True, help='The edition this table is, e.g. "2024-01".')
+@click.option("--in-force", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day it comes into force (default: the first day of the edition's year or month).")
+@click.option("--map", "maps", multiple=True, metavar="COL=FIELD",
+              help="Read column COL as FIELD (tier, role, seq, text, basis) when its header is not recognised.")
+@click.option("--alias", "aliases", multiple=True, metavar="NAME=ID",
+              help="Read tier or post NAME as the declared ID (e.g. 工业园区=enterprise, 第一责任人=principal).")
+@click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="A rulebook whose tier names to use; if it holds this list, the table is its new edition.")
+@click.option("--title", default=None, help="The list's title (default: the file name).")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Rulebook directory to write lists/<list>.yaml into.")
+def lists_import(file, list_name, edition, in_force, maps, aliases, rulebook, title, output):
+    """Read a list published as a Word/Excel/CSV table into list YAML."""
+    from duidan.authoring.listimport import dump_list, import_list
+    from duidan.rulebook import load_rulebook
+
+    try:
+        book = load_rulebook(rulebook) if rulebook else None
+        existing = book.lists.get(list_name) if book else None
+        rep = import_list(file, list_name=list_name, edition=edition,
+                          in_force=in_force.date() if in_force else None, mapping=_pairs(maps, "--map"),
+                          aliases=_pairs(aliases, "--alias"), book=book, existing=existing, title=title)
+    except InputError as e:
+        _fail(e.message)
+    out = Path(output) / "lists" / f"{list_name}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(dump_list(rep.list, Path(file).name), encoding="utf-8")
+    tiers = sorted({t for _, t, _, _ in rep.clauses})
+    click.echo(f"wrote {out}: {len(rep.clauses)} clauses, tiers {', '.join(tiers)}")
+    if rep.actions:
+        click.echo(f"edition {edition} of the {list_name} list:")
+        for a in rep.actions:
+            click.echo(f"  {a}")
+        for c in rep.confirm:
+            click.echo(f"  matched by wording: {c}")
+    else:
+        for cid, tier, role, text in rep.clauses:
+            click.echo(f"  {cid:<14} {tier}/{role}  {text[:30]}{'…' if len(text) > 30 else ''}")
+
+
 def register(lists: click.Group, rules: click.Group) -> None:
     rules.add_command(rules_test)
+    lists.add_command(lists_import)
