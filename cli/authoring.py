@@ -106,6 +106,45 @@ def lists_import(file, list_name, edition, in_force, maps, aliases, rulebook, ti
             click.echo(f"  {cid:<14} {tier}/{role}  {text[:30]}{'…' if len(text) > 30 else ''}")
 
 
+
+@click.command("diff")
+@click.argument("a", type=click.Path(path_type=str))
+@click.argument("b", required=False, type=click.Path(path_type=str))
+@click.option("--from", "old_edition", default=None, help="The old edition (default: A's newest, or its previous one if B is not given).")
+@click.option("--to", "new_edition", default=None, help="The new edition (default: the newest).")
+@click.option("--html", "as_html", is_flag=True, help="A standalone HTML page instead of text.")
+def lists_diff(a, b, old_edition, new_edition, as_html):
+    """What changed between two editions, clause by clause: A and B are list files or rulebook directories."""
+    from duidan.authoring.editions import diff
+    from duidan.views.authoring import render_list_diff, render_list_diff_html
+
+    try:
+        diffs = diff(a, b, old_edition=old_edition, new_edition=new_edition)
+    except InputError as e:
+        _fail(e.message)
+    click.echo((render_list_diff_html if as_html else render_list_diff)(diffs), nl=False)
+
+
+@click.command("new-edition")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=str))
+@click.option("--edition", required=True, help='The new edition\'s name, e.g. "2025-01".')
+@click.option("--in-force", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="The day it comes into force.")
+def rules_new_edition(directory, edition, in_force):
+    """Start a new edition of a rulebook's lists (comments in the files are kept)."""
+    from duidan.authoring.editions import new_edition
+
+    try:
+        changed = new_edition(directory, edition, in_force.date())
+    except InputError as e:
+        _fail(e.message)
+    for path in changed:
+        click.echo(f"updated {path}")
+    click.echo(f"edition {edition} in force from {in_force.date()}: add `revisions`, `since` and `until` to its clauses, "
+               f"or import the new table with `duidan lists import --rulebook {directory}`")
+
+
 def register(lists: click.Group, rules: click.Group) -> None:
     rules.add_command(rules_test)
     lists.add_command(lists_import)
+    lists.add_command(lists_diff)
+    rules.add_command(rules_new_edition)

@@ -87,3 +87,52 @@ def render_coverage(cov: Coverage) -> str:
 
 def _esc(s: str) -> str:
     return html.escape(s, quote=True)
+
+
+# ---------------------------------------------------------------- lists diff
+
+def render_list_diff(diffs) -> str:
+    """Text: `[-deleted-]{+inserted+}` inside a revised clause, as `git diff --word-diff` marks them."""
+    out = []
+    for d in diffs:
+        out.append(f"{d.list} list: {d.old} → {d.new}")
+        out.append(f"  {d.count('added')} added, {d.count('revised')} revised, {d.count('repealed')} repealed, "
+                   f"{d.unchanged} unchanged")
+        for c in d.changes:
+            where = f"({c.tier}/{c.role})"
+            if c.kind == "added":
+                out.append(f"  + {c.id} {where} {c.new}")
+            elif c.kind == "repealed":
+                out.append(f"  - {c.id} {where} {c.old}")
+            else:
+                marked = "".join(t if op == "equal" else (f"[-{t}-]" if op == "delete" else f"{{+{t}+}}")
+                                 for op, t in c.ops)
+                out.append(f"  ~ {c.id} {where} {marked}")
+    return "\n".join(out) + "\n"
+
+
+def render_list_diff_html(diffs) -> str:
+    """A standalone page: deletions struck through in red, insertions underlined in green."""
+    parts = ["<!DOCTYPE html>", '<html lang="zh"><head><meta charset="utf-8"><title>清单版本对照</title>',
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+             "del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:underline}"
+             "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em;vertical-align:top}"
+             ".added{background:#f3fff3}.repealed{background:#fff3f3}</style></head><body>"]
+    for d in diffs:
+        parts.append(f"<h2>{_esc(d.list)}: {_esc(d.old)} → {_esc(d.new)}</h2>")
+        parts.append(f"<p>{d.count('added')} added, {d.count('revised')} revised, {d.count('repealed')} repealed, "
+                     f"{d.unchanged} unchanged</p>")
+        parts.append("<table><tr><th>clause</th><th>change</th><th>wording</th></tr>")
+        for c in d.changes:
+            if c.kind == "added":
+                body = f"<ins>{_esc(c.new)}</ins>"
+            elif c.kind == "repealed":
+                body = f"<del>{_esc(c.old)}</del>"
+            else:
+                body = "".join(_esc(t) if op == "equal" else (f"<del>{_esc(t)}</del>" if op == "delete"
+                                                              else f"<ins>{_esc(t)}</ins>") for op, t in c.ops)
+            parts.append(f'<tr class="{c.kind}"><td>{_esc(c.id)}<br><small>{_esc(c.tier)}/{_esc(c.role)}</small></td>'
+                         f"<td>{c.kind}</td><td>{body}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
