@@ -263,7 +263,7 @@ def _parting_step(e: Expect, r: Recommendation, diffs: list[str], book: Rulebook
 
 # ---------------------------------------------------------------- why no recommendation
 
-_CONDITIONS = ("track", "on", "kind", "lapse tier", "severity", "relation", "subject tier", "post", "facts",
+_CONDITIONS = ("track", "on", "relation", "kind", "lapse tier", "severity", "subject tier", "post", "facts",
                "facts_any")
 
 
@@ -291,6 +291,10 @@ def why_no_recommendation(e: Expect, det: Determination, case: Case, book: Ruleb
     also = f"; on other tracks: {', '.join(sorted({r.track for r in other}))}" if other else ""
     if best is None:
         return "no match", f"no rule on track {e.track} matched {e.subject}{also}"
+    if best[0] <= _CONDITIONS.index("relation"):
+        how = ", ".join(sorted({f"{f['relation']} of {f['lid']}" for f in mine}))
+        return "no match", (f"no {e.track} rule chooses a subject related as {e.subject} is ({how}); "
+                            f"rules choose by subject.relation{also}")
     return "no match", f"closest rule {best[1]} fails at {best[2]}{also}"
 
 
@@ -299,10 +303,10 @@ def _first_failing(rule, track: str, f: dict) -> tuple[int, str | None]:
     checks = (
         rule.track == track,
         f["on"] == w.on,
+        f["relation"] == s.relation,
         f["kind"] in w.kinds,
         not w.tiers or f["ltier"] in w.tiers,
         not w.severities or f.get("severity") in w.severities,
-        f["relation"] == s.relation,
         not s.tiers or f["stier"] in s.tiers,
         not s.posts or f.get("post") in s.posts,
         all(fact_holds(t, f) for t in w.facts),

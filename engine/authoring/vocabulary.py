@@ -77,5 +77,9 @@ def lookup(kind: str, name: str, book: Rulebook | None = None, extra: dict[str, 
                              ("集体", "team")):
             if needle in key:
                 return role, None
-    near = difflib.get_close_matches(key, list(names), n=1, cutoff=0.3)
-    return None, (f"{near[0]} ({names[near[0]]})" if near else None)
+    # Closest by shared characters: short Chinese names are too short for difflib's usual cutoff.
+    scored = sorted((-difflib.SequenceMatcher(None, key, n, autojunk=False).ratio(), n) for n in names)
+    if scored and scored[0][0] < 0:
+        near = scored[0][1]
+        return None, f"{near} ({names[near]})"
+    return None, None

@@ -31,8 +31,8 @@ def _side_by_side(f: Failure) -> list[str]:
     keys = [k for k in FIELDS if k in f.expected or (f.actual and k in ("subject", "track"))]
     left = {k: _show(f.expected.get(k)) for k in keys}
     right = {k: (_show(f.actual.get(k)) if f.actual else "—") for k in keys}
-    lw = max([_width("expected")] + [_width(v) for v in left.values()]) + 2
     head = "not expected" if f.negative else "expected"
+    lw = max([_width(head)] + [_width(v) for v in left.values()]) + 2
     lines = [f"        {_pad('', 9)}{_pad(head, lw)}actual"]
     for k in keys:
         mark = " " if left[k] == right[k] or k not in f.expected else "≠"
