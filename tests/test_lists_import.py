@@ -211,3 +211,27 @@ def test_rules_check_warns_when_a_copy_keeps_the_bundled_name_and_edition(tmp_pa
     m = d / "rulebook.yaml"
     m.write_text(m.read_text("utf-8").replace("name: xichang-model", "name: my-county"), "utf-8")
     assert "bundled" not in CliRunner().invoke(cli, ["rules", "check", str(d)]).output
+
+
+def test_cli_imports_a_new_edition_into_a_rulebook_that_holds_the_list(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "rules", book, ignore=shutil.ignore_patterns("tests"))
+    write_csv(tmp_path / "old.csv")
+    args = ["lists", "import", "--list", "primary", "-o", str(book)]
+    assert CliRunner().invoke(cli, [*args[:2], str(tmp_path / "old.csv"), *args[2:], "--edition", "2022"]).exit_code == 0
+    (book / "rules" / "primary.yaml").write_text(
+        "schema: duidan/rules/v1\nrules:\n  - {id: R1, title: t, track: primary, when: {on: finding, kinds: "
+        "[plan_perfunctory]}, subject: {relation: unit_head}, grade: principal_leadership, form: talk, "
+        "cites: [P-TWN-1.1]}\n", encoding="utf-8")
+    rows = [list(r) for r in ROWS]
+    rows[0][3] = "每半年至少召开1次党委会专题研究党风廉政建设。"
+    write_csv(tmp_path / "new.csv", rows[:3] + rows[4:])
+    r = CliRunner().invoke(cli, [*args[:2], str(tmp_path / "new.csv"), *args[2:], "--edition", "2025",
+                                 "--in-force", "2025-03-01", "--rulebook", str(book)])
+    assert r.exit_code == 0, r.output
+    assert "revised  P-TWN-1.1" in r.output and "repealed P-TWN-3.1" in r.output and "same     P-VIL-2.1" in r.output
+    lst = load_rulebook(book).lists["primary"]          # the rulebook still loads, with both editions
+    assert [(e.edition, e.in_force.isoformat()) for e in lst.editions] == [("2022", "2022-01-01"), ("2025", "2025-03-01")]
+    r = CliRunner().invoke(cli, [*args[:2], str(tmp_path / "new.csv"), *args[2:], "--edition", "2025",
+                                 "--rulebook", str(book)])
+    assert r.exit_code == 1 and "already in the list" in r.output
