@@ -26,8 +26,9 @@ def _fail(message: str) -> None:
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help="Exit 1 when fewer than PCT% of the enforceable clauses are exercised.")
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True)
+@click.option("--run", "only", default=None, metavar="REGEX", help="Only the scenarios whose name matches REGEX.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every scenario's title.")
-def rules_test(directory, show_coverage, fail_under, engine, verbose):
+def rules_test(directory, show_coverage, fail_under, engine, only, verbose):
     """Run the scenarios in DIRECTORY/tests/*.yaml (default: the bundled rulebook's)."""
     from duidan.authoring.coverage import coverage
     from duidan.authoring.scenarios import run_tests
@@ -36,7 +37,7 @@ def rules_test(directory, show_coverage, fail_under, engine, verbose):
 
     root = Path(directory) if directory else bundled_path()
     try:
-        run = run_tests(load_rulebook(root), root, engine=engine)
+        run = run_tests(load_rulebook(root), root, engine=engine, only=only)
     except InputError as e:
         _fail(e.message)
     click.echo(render_test_run(run, verbose=verbose), nl=False)

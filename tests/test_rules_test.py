@@ -179,3 +179,9 @@ def test_a_rulebook_without_scenarios_or_with_a_bad_scenario_is_one_line_error(t
     assert r.exit_code == 1
     assert "scenarios[0].expect[0].why: required field is missing" in r.output
     assert "Traceback" not in r.output
+
+
+def test_run_selects_scenarios_by_name(authored):
+    r = CliRunner().invoke(cli, ["rules", "test", str(authored), "--run", "^(right|by-path)$"])
+    assert r.exit_code == 0, r.output            # the failing scenarios are not run
+    assert "2 passed, 0 failed" in r.output

@@ -123,8 +123,15 @@ def scenario_files(directory: Path) -> list[Path]:
     return sorted((directory / "tests").glob("*.yaml"))
 
 
-def run_tests(book: Rulebook, directory: Path, *, engine: str = "durable") -> TestRun:
-    """Evaluate every scenario under `directory/tests` against `book`."""
+def run_tests(book: Rulebook, directory: Path, *, engine: str = "durable", only: str | None = None) -> TestRun:
+    """Evaluate every scenario under `directory/tests` against `book` (`only`: those whose name
+    matches this regular expression, as `opa test --run` selects tests)."""
+    import re
+
+    try:
+        pattern = re.compile(only) if only else None
+    except re.error as e:
+        raise InputError.one("--run", "(pattern)", f"not a regular expression: {e}") from None
     files = scenario_files(directory)
     if not files:
         raise InputError.one(str(directory / "tests"), "(directory)",
@@ -141,6 +148,8 @@ def run_tests(book: Rulebook, directory: Path, *, engine: str = "durable") -> Te
                 raise InputError.one(str(path), f"scenarios[{i}].name",
                                      f"duplicate scenario name {sc.name!r} (also in {seen[sc.name]})")
             seen[sc.name] = path.name
+            if pattern is not None and not pattern.search(sc.name):
+                continue
             results.append(_run_one(ev, book, path, sf, sc))
     return TestRun(book, results)
 
