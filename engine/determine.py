@@ -205,11 +205,11 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
             form, sanction = shift_form(dom, kind, base_form, base_sanction, shift)
             if edition_steps:
                 # Circumstances move the sanction within what the applicable article allows: never
-                # below its lightest sanction (out of 纪律处分 altogether), never above its heaviest.
-                lo, hi = edition_steps[-1].range
+                # out of 纪律处分 altogether, never above the article's heaviest sanction.
+                hi = edition_steps[-1].range[1]
                 order = dom.ladders.sanction
-                at = order.index(sanction) if form == "disciplinary" else -1
-                form, sanction = "disciplinary", order[min(max(at, order.index(lo)), order.index(hi))]
+                at = order.index(sanction) if form == "disciplinary" else 0
+                form, sanction = "disciplinary", order[min(at, order.index(hi))]
         basis_set |= {b for _, info in effects for b in cite(book, info.basis, last)}
         if track != "direct":   # the violator's basis is the conduct's article, not the accountability forms
             basis_set |= set(cite(book, book.forms[(kind, base_form if form is None else form)].basis, last))
@@ -286,7 +286,9 @@ def _edition_range(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date, sa
             continue
         rng = table.sanction_range(then.ref, then.edition)
         if rng:
-            pos = min(max(order.index(sanction), order.index(rng[0])), order.index(rng[1]))
+            # The article's ceiling binds; its floor does not raise a proposal (which article applies
+            # to a light case, e.g. a crime-linked one, is for the case handlers).
+            pos = min(order.index(sanction), order.index(rng[1]))
             if order[pos] != sanction:
                 steps.append(EditionStep(ref=then.ref, effect="within_range", act_edition=then.edition,
                                          edition=then.edition, range=list(rng), sanction=order[pos]))

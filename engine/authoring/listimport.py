@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..rulebook import ResponsibilityList, Rulebook
-from .vocabulary import ROLE_NUMBERS, TIER_CODES, lookup, normalize
+from .vocabulary import ROLE_NUMBERS, lookup, normalize, tier_code
 
 FIELDS = ("tier", "role", "seq", "text", "basis")
 HEADERS = {
@@ -227,7 +227,7 @@ def import_list(path: str | Path, *, list_name: str, edition: str, in_force: dt.
         key = (tier, role)
         counters[key] = counters.get(key, 0) + 1
         num = _seq_number(row.seq) or counters[key]
-        cid = f"{prefix}-{TIER_CODES[tier]}-{ROLE_NUMBERS[role]}.{num}"
+        cid = f"{prefix}-{tier_code(tier, book.domain if book is not None else None)}-{ROLE_NUMBERS[role]}.{num}"
         if cid in used:
             problems.append((f"row {row.line} 序号", f"clause id {cid} again (also row {used[cid]}); number duties "
                              f"uniquely within a tier and post"))
@@ -235,13 +235,23 @@ def import_list(path: str | Path, *, list_name: str, edition: str, in_force: dt.
         used[cid] = row.line
         sections.setdefault(tier, {"tier": tier, "title": row.tier, "roles": {}})
         role_titles.setdefault(key, row.role)
-        built.append((cid, tier, role, row))
+        basis = [b.strip() for b in re.split(r"[；;\n]", row.basis) if b.strip()]
+        if book is not None and book.instruments is not None:
+            # A published 依据 ("问责条例(2019) 第7条") becomes a reference into the rulebook's
+            # instruments table, so it is cited by date like every other basis.
+            resolved = []
+            for b in basis:
+                try:
+                    resolved.append(book.instruments.resolve(b))
+                except ValueError as e:
+                    problems.append((f"row {row.line} 依据", str(e)))
+            basis = list(dict.fromkeys(resolved))
+        built.append((cid, tier, role, row, basis))
     if problems:
         raise InputError(str(path), problems)
 
-    for cid, tier, role, row in built:
+    for cid, tier, role, row, basis in built:
         clause = {"id": cid, "text": row.text}
-        basis = [b.strip() for b in re.split(r"[；;\n]", row.basis) if b.strip()]
         if basis:
             clause["basis"] = basis
         sections[tier]["roles"].setdefault(role, {"role": role, "title": role_titles[(tier, role)], "clauses": []})
@@ -251,7 +261,7 @@ def import_list(path: str | Path, *, list_name: str, edition: str, in_force: dt.
         roles = [sec["roles"][r] for r in ("team", "principal", "member") if r in sec["roles"]]
         tiers.append({"tier": sec["tier"], "title": sec["title"], "roles": roles})
 
-    clauses = [(cid, tier, role, row.text) for cid, tier, role, row in built]
+    clauses = [(cid, tier, role, row.text) for cid, tier, role, row, _ in built]
     if existing is None:
         ed = {"edition": edition, "in_force": in_force or default_in_force(edition, str(path))}
         doc = {"schema": "duidan/list/v1", "list": list_name, "title": title or path.stem,

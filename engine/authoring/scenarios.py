@@ -154,9 +154,9 @@ def run_tests(book: Rulebook, directory: Path, *, engine: str = "durable", only:
     return TestRun(book, results)
 
 
-def _case_of(path: Path, sf: ScenarioFile, sc: Scenario) -> Case:
+def _case_of(path: Path, sf: ScenarioFile, sc: Scenario, book: Rulebook) -> Case:
     if isinstance(sc.case, str):
-        return load_case((path.parent / sc.case).resolve())
+        return load_case((path.parent / sc.case).resolve(), book.domain)
     c = sc.case
     header: dict[str, Any] = {"id": sc.name, "title": sc.title}
     if c.reviewed_on is not None:
@@ -164,13 +164,13 @@ def _case_of(path: Path, sf: ScenarioFile, sc: Scenario) -> Case:
     data = {"schema": "duidan/case/v1", "case": header,
             "units": [*sf.setup.units, *c.units], "people": [*sf.setup.people, *c.people],
             "findings": c.findings, "violations": c.violations, "circumstances": c.circumstances}
-    return parse_case(data, f"{path}: scenario {sc.name}")
+    return parse_case(data, f"{path}: scenario {sc.name}", book.domain)
 
 
 def _run_one(ev: Evaluator, book: Rulebook, path: Path, sf: ScenarioFile, sc: Scenario) -> ScenarioResult:
     res = ScenarioResult(file=path.name, name=sc.name, title=sc.title, determination=None, case=None)
     try:
-        case = _case_of(path, sf, sc)
+        case = _case_of(path, sf, sc, book)
         det = ev.evaluate(case, f"{path}: scenario {sc.name}")
     except InputError as e:
         res.error = e.message
@@ -243,7 +243,7 @@ def _parting_step(e: Expect, r: Recommendation, diffs: list[str], book: Rulebook
             return "circumstance step", "no exempting circumstance applies to this subject"
         return "outcome", f"{r.outcome} (standing {r.standing})"
     if "form" in diffs or "sanction" in diffs:
-        base = (t.baseline.get("form"), t.baseline.get("sanction"))
+        base = (t.baseline.form, t.baseline.sanction)
         forms = "; ".join(f"{m.rule} ← {m.lapse}: {m.form}{'/' + m.sanction if m.sanction else ''}"
                           for m in t.matches)
         if base != (e.form, e.sanction if e.form == "disciplinary" else None):
@@ -280,13 +280,16 @@ def why_no_recommendation(e: Expect, det: Determination, case: Case, book: Ruleb
     """The rule that came closest to choosing the expected subject, and its first failing test."""
     from ..resolve import resolve
 
-    res = resolve(case, book.facts)
+    res = resolve(case, book.domain)
     wm = working_memory(res)
     mine = [f for f in wm.facts if wm.candidates[f["id"]].subject == e.subject]
     if not mine:
-        gone = [x for x in det.trace.excluded if x.get("person") == e.subject]
+        gone = [x for x in det.trace.excluded if x.person == e.subject]
         if gone:
-            return "candidates", f"{e.subject} is left out: {gone[0]['reason']}"
+            g = gone[0]
+            why = ("the violator answers on the direct track only" if g.reason == "violator" else
+                   f"not in post during {g.period.from_}..{g.period.to} (held it {g.held.from_ or '…'}..{g.held.to or '…'})")
+            return "candidates", f"{e.subject} is left out: {why}"
         return "candidates", (f"no lapse in the case relates to {e.subject} by any relation "
                               f"(same unit, area portfolio, supervising body, named person, violator)")
     other = [r for r in det.recommendations if r.subject.id == e.subject]

@@ -1,8 +1,7 @@
 """The one place lists import asks "which declared tier (or role) does this Chinese name mean?".
 
-Today the names come from the contract's aliases (duidan.vocab.ALIASES) and the titles of the
-rulebook's own list sections; when the vocabulary moves into the rulebook, only this module
-changes.
+The names come from the rulebook's domain (each tier's id, label and aliases: rules/domain.yaml)
+and the titles of its own list sections.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from .. import vocab as V
+from ..domain import Domain, bundled_domain
 from ..rulebook import Rulebook
 
 ROLE_ALIASES = {
@@ -23,12 +22,12 @@ ROLE_ALIASES = {
 }
 ROLES = ("team", "principal", "member")
 
-# Tier codes for clause ids (P-<CODE>-<role>.<n>), as the bundled lists use them.
-TIER_CODES = {
-    "city": "CITY", "department": "DEPT", "township": "TWN", "enterprise": "ENT", "village": "VIL",
-    "city_discipline": "CDI", "stationed_group": "STG", "township_discipline": "TDI",
-    "village_supervision": "VSC",
-}
+def tier_code(tier: str, dom: Domain | None = None) -> str:
+    """A tier's part of clause ids (P-<CODE>-<role>.<n>): its declared `code`, else its id in capitals."""
+    decl = (dom or bundled_domain()).tier.get(tier)
+    return (decl.code if decl is not None and decl.code else tier.replace("_", "").upper())
+
+
 ROLE_NUMBERS = {"team": 1, "principal": 2, "member": 3}
 
 _SUFFIXES = ("领导班子成员", "领导班子", "班子成员", "党委(党组)", "党组织", "党委", "党组", "主要负责人")
@@ -42,9 +41,9 @@ def normalize(name: str) -> str:
 
 def tier_names(book: Rulebook | None) -> dict[str, str]:
     """Every name a tier is known by -> the tier id."""
-    names = {normalize(k): v for k, v in V.ALIASES["tier"].items()}
-    names.update({t: t for t in V.TIERS})
-    names.update({normalize(V.LABELS[t]): t for t in V.TIERS if t in V.LABELS})
+    dom = book.domain if book is not None else bundled_domain()
+    names = {normalize(k): v for k, v in dom.aliases("tier").items()}
+    names.update({t: t for t in dom.ids("tier")})
     if book is not None:
         for lst in book.lists.values():
             for section in lst.tiers:
