@@ -1,0 +1,182 @@
+"""Verify the store's hash chain: name every row edited, deleted, inserted or reordered.
+
+Each chained row (determinations, recommendations, reviews) commits to the previous link and to
+its own content: row_hash = sha256(prev_hash + canonical content) (engine/store.py). The walk:
+
+1. **edited**: a row whose content no longer hashes (with its prev_hash) to its row_hash; also a
+   determination whose body no longer hashes to its digest, and a stored rulebook whose body no
+   longer hashes to the digest it is kept under;
+2. the true order is the one the links commit to: start from the genesis hash and follow, at
+   each step, the row whose prev_hash is the current row_hash;
+3. **deleted**: a row whose prev_hash is no stored row's hash starts a new segment: the rows
+   between were removed (their count from the chain positions); rows missing at the end show as
+   the chain head (one row, updated with every link) being ahead of the last row;
+4. **inserted**: a row without a link, a second row claiming the same predecessor (a fork), a
+   row at a position already taken, or past the head;
+5. **reordered**: rows whose stored position (chain_seq) differs from the position their links
+   commit to.
+
+What the chain cannot show on its own: someone who rewrites the whole tail *and* the head
+consistently. `verify` prints the head hash; an auditor who notes it (or any later one) can tell.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from .documents import canonical_json, sha256
+from .store import GENESIS, Store, link_hash
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str            # edited | deleted | inserted | reordered
+    table: str
+    row: int | None      # the row's id in its table (None: rows that are gone)
+    seq: int | None      # its chain position
+    key: dict            # run_id, case_id, rec_id where the table has them
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    url: str
+    rows: int
+    head: dict
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        return {"url": self.url, "rows": self.rows, "head": self.head, "ok": self.ok,
+                "problems": [asdict(p) for p in self.problems]}
+
+
+def verify_store(store: Store) -> Verification:
+    head, rows = store.chain()
+    problems = walk(head, rows)
+    for rb in store.rulebooks():
+        if sha256(rb["body"]) != rb["digest"]:
+            problems.append(Problem("edited", "rulebooks", None, None, {"digest": rb["digest"]},
+                                    "its body no longer hashes to its digest"))
+    return Verification(store.url, len(rows), head, problems)
+
+
+def _det_digest_ok(body: str | None, digest: str | None) -> bool:
+    try:
+        det = json.loads(body or "")
+    except ValueError:
+        return False
+    if not isinstance(det, dict):
+        return False
+    stated = det.pop("digest", None)
+    return stated == digest and sha256(canonical_json(det)) == digest
+
+
+def walk(head: dict, rows: list[dict]) -> list[Problem]:
+    """The problems of a chain given as Store.chain() returns it."""
+    problems: list[Problem] = []
+
+    def report(kind: str, r: dict, detail: str) -> None:
+        problems.append(Problem(kind, r["table"], r["id"], r["chain_seq"], r["key"], detail))
+
+    linked = []
+    for r in rows:
+        if r["chain_seq"] is None or not r["prev_hash"] or not r["row_hash"]:
+            report("inserted", r, "it has no chain link: it was not written by duidan")
+        else:
+            linked.append(r)
+
+    bad = set()
+    for r in linked:
+        if link_hash(r["prev_hash"], r["content"]) != r["row_hash"]:
+            bad.add(id(r))
+            report("edited", r, "its content no longer matches its link hash")
+        elif r["table"] == "determinations" and not _det_digest_ok(r["body"], r["digest"]):
+            report("edited", r, "its body no longer hashes to its digest")
+
+    by_prev: dict[str, list[dict]] = defaultdict(list)
+    hashes: set[str] = set()
+    for r in linked:
+        by_prev[r["prev_hash"]].append(r)
+        hashes.add(r["row_hash"])
+    seqs = defaultdict(int)
+    for r in linked:
+        seqs[r["chain_seq"]] += 1
+
+    inserted: set[int] = set()
+    visited: set[int] = set()
+
+    def follow(cur: str) -> list[dict]:
+        seg = []
+        while True:
+            cands = [r for r in by_prev.get(cur, []) if id(r) not in visited]
+            if not cands:
+                return seg
+            # A fork: the genuine row is the one whose content verifies and which the rest of the
+            # chain builds on; a forged copy usually satisfies neither.
+            cands.sort(key=lambda r: (id(r) in bad, r["row_hash"] not in by_prev, r["chain_seq"], r["id"]))
+            nxt = cands[0]
+            for other in cands[1:]:
+                visited.add(id(other))
+                inserted.add(id(other))
+                report("inserted", other, f"a second row linked after chain position {nxt['chain_seq'] - 1}")
+            visited.add(id(nxt))
+            seg.append(nxt)
+            cur = nxt["row_hash"]
+
+    segments = [follow(GENESIS)]
+    starts = sorted((r for r in linked if r["prev_hash"] != GENESIS and r["prev_hash"] not in hashes),
+                    key=lambda r: (r["chain_seq"], r["id"]))
+    for r in starts:
+        if id(r) in visited:
+            continue
+        visited.add(id(r))
+        seg = [r] + follow(r["row_hash"])
+        if seqs[r["chain_seq"]] > 1 or r["chain_seq"] > head["seq"]:
+            inserted.add(id(r))
+            report("inserted", r, "its link does not continue the chain: added behind duidan's back")
+            for x in seg[1:]:
+                inserted.add(id(x))
+                report("inserted", x, "it continues a link added behind duidan's back")
+            continue
+        segments.append(seg)
+    for r in linked:
+        if id(r) not in visited:
+            visited.add(id(r))
+            inserted.add(id(r))
+            report("inserted", r, "no chain from the first link reaches it")
+
+    chain = [r for seg in segments for r in seg]
+    before: dict[int, int] = {}
+    prev_max = 0
+    for r in sorted(chain, key=lambda r: (r["chain_seq"], r["id"])):
+        before[id(r)] = prev_max
+        prev_max = max(prev_max, r["chain_seq"])
+    for seg in segments[1:]:
+        r = seg[0]
+        gap = r["chain_seq"] - before[id(r)] - 1
+        problems.append(Problem("deleted", r["table"], None, r["chain_seq"], r["key"],
+                                f"{gap if gap > 0 else 'at least 1'} row(s) missing before chain position "
+                                f"{r['chain_seq']} (the link of {r['table']} row {r['id']} names a row "
+                                "that is gone)"))
+    # Reordered: stored positions that differ from the order the links commit to.
+    order = [r["chain_seq"] for r in chain]
+    for r, want in zip(chain, sorted(order), strict=True):
+        if r["chain_seq"] != want:
+            report("reordered", r, f"stored at chain position {r['chain_seq']}, its links put it at {want}")
+    last = max((r["chain_seq"] for r in chain), default=0)
+    if head["seq"] > last:
+        problems.append(Problem("deleted", "(end of chain)", None, head["seq"], {},
+                                f"{head['seq'] - last} row(s) missing at the end: the chain head is at "
+                                f"position {head['seq']}, the last stored row at {last}"))
+    elif chain and head["seq"] == last and chain[-1]["row_hash"] != head["hash"] and not problems:
+        problems.append(Problem("edited", "chain_head", 1, head["seq"], {}, "the chain head does not match "
+                                                                              "the last row"))
+    kinds = {"edited": 0, "deleted": 1, "inserted": 2, "reordered": 3}
+    problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, kinds[p.kind], p.table, p.row or 0))
+    return problems
