@@ -62,7 +62,7 @@ def verify_store(store: Store) -> Verification:
     for rb in store.rulebooks():
         if sha256(rb["body"]) != rb["digest"]:
             problems.append(Problem("edited", "rulebooks", None, None, {"digest": rb["digest"]},
-                                    "its body no longer hashes to its digest"))
+                                    "规则库正文与其摘要不符"))
     return Verification(store.url, len(rows), head, problems)
 
 
@@ -87,7 +87,7 @@ def walk(head: dict, rows: list[dict]) -> list[Problem]:
     linked = []
     for r in rows:
         if r["chain_seq"] is None or not r["prev_hash"] or not r["row_hash"]:
-            report("inserted", r, "it has no chain link: it was not written by duidan")
+            report("inserted", r, "没有链接：不是 duidan 写入的")
         else:
             linked.append(r)
 
@@ -95,9 +95,9 @@ def walk(head: dict, rows: list[dict]) -> list[Problem]:
     for r in linked:
         if link_hash(r["prev_hash"], r["content"]) != r["row_hash"]:
             bad.add(id(r))
-            report("edited", r, "its content no longer matches its link hash")
+            report("edited", r, "内容与其链接哈希不符")
         elif r["table"] == "determinations" and not _det_digest_ok(r["body"], r["digest"]):
-            report("edited", r, "its body no longer hashes to its digest")
+            report("edited", r, "决定正文与其摘要不符")
 
     by_prev: dict[str, list[dict]] = defaultdict(list)
     hashes: set[str] = set()
@@ -124,7 +124,7 @@ def walk(head: dict, rows: list[dict]) -> list[Problem]:
             for other in cands[1:]:
                 visited.add(id(other))
                 inserted.add(id(other))
-                report("inserted", other, f"a second row linked after chain position {nxt['chain_seq'] - 1}")
+                report("inserted", other, f"与链位 {nxt['chain_seq']} 的行声称同一前驱：链被分叉")
             visited.add(id(nxt))
             seg.append(nxt)
             cur = nxt["row_hash"]
@@ -139,17 +139,17 @@ def walk(head: dict, rows: list[dict]) -> list[Problem]:
         seg = [r] + follow(r["row_hash"])
         if seqs[r["chain_seq"]] > 1 or r["chain_seq"] > head["seq"]:
             inserted.add(id(r))
-            report("inserted", r, "its link does not continue the chain: added behind duidan's back")
+            report("inserted", r, "其链接不接续本链：绕过 duidan 加入")
             for x in seg[1:]:
                 inserted.add(id(x))
-                report("inserted", x, "it continues a link added behind duidan's back")
+                report("inserted", x, "接续一条绕过 duidan 加入的链接")
             continue
         segments.append(seg)
     for r in linked:
         if id(r) not in visited:
             visited.add(id(r))
             inserted.add(id(r))
-            report("inserted", r, "no chain from the first link reaches it")
+            report("inserted", r, "从链首无法到达此行")
 
     chain = [r for seg in segments for r in seg]
     before: dict[int, int] = {}
@@ -160,23 +160,49 @@ def walk(head: dict, rows: list[dict]) -> list[Problem]:
     for seg in segments[1:]:
         r = seg[0]
         gap = r["chain_seq"] - before[id(r)] - 1
-        problems.append(Problem("deleted", r["table"], None, r["chain_seq"], r["key"],
-                                f"{gap if gap > 0 else 'at least 1'} row(s) missing before chain position "
-                                f"{r['chain_seq']} (the link of {r['table']} row {r['id']} names a row "
-                                "that is gone)"))
-    # Reordered: stored positions that differ from the order the links commit to.
-    order = [r["chain_seq"] for r in chain]
-    for r, want in zip(chain, sorted(order), strict=True):
-        if r["chain_seq"] != want:
-            report("reordered", r, f"stored at chain position {r['chain_seq']}, its links put it at {want}")
+        after = f"{r['table']} 第 {r['id']} 行"
+        problems.append(Problem("deleted", "(已删除)", None, r["chain_seq"], {},
+                                f"链位 {r['chain_seq']} 之前缺失 {gap if gap > 0 else '至少 1'} 行"
+                                f"（{after} 的链接指向一条已不存在的行）"))
+    # Reordered: the fewest rows whose stored position (chain_seq) must have been moved for the
+    # stored order to differ from the order the links commit to: those outside the longest run of
+    # positions that increases along the link order.
+    keep = _longest_increasing([r["chain_seq"] for r in chain])
+    for i, r in enumerate(chain):
+        if i not in keep:
+            prev = chain[i - 1] if i else None
+            where = f"其链接把它排在链位 {prev['chain_seq']} 之后" if prev else "其链接把它排在链首"
+            report("reordered", r, f"存于链位 {r['chain_seq']}，{where}")
     last = max((r["chain_seq"] for r in chain), default=0)
     if head["seq"] > last:
-        problems.append(Problem("deleted", "(end of chain)", None, head["seq"], {},
-                                f"{head['seq'] - last} row(s) missing at the end: the chain head is at "
-                                f"position {head['seq']}, the last stored row at {last}"))
+        problems.append(Problem("deleted", "(已删除)", None, head["seq"], {},
+                                f"链尾缺失 {head['seq'] - last} 行：链头在链位 {head['seq']}，最后一行在链位 {last}"))
     elif chain and head["seq"] == last and chain[-1]["row_hash"] != head["hash"] and not problems:
-        problems.append(Problem("edited", "chain_head", 1, head["seq"], {}, "the chain head does not match "
-                                                                              "the last row"))
+        problems.append(Problem("edited", "chain_head", 1, head["seq"], {}, "链头与最后一行不符"))
     kinds = {"edited": 0, "deleted": 1, "inserted": 2, "reordered": 3}
     problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, kinds[p.kind], p.table, p.row or 0))
     return problems
+
+
+def _longest_increasing(values: list[int]) -> set[int]:
+    """Indexes of one longest strictly increasing subsequence (patience sorting, O(n log n))."""
+    import bisect
+
+    tails: list[int] = []      # tails[k]: index of the smallest tail of an increasing run of length k+1
+    tail_values: list[int] = []
+    back: list[int] = [-1] * len(values)
+    for i, v in enumerate(values):
+        k = bisect.bisect_left(tail_values, v)
+        if k:
+            back[i] = tails[k - 1]
+        if k == len(tails):
+            tails.append(i)
+            tail_values.append(v)
+        else:
+            tails[k] = i
+            tail_values[k] = v
+    out, i = set(), tails[-1] if tails else -1
+    while i != -1:
+        out.add(i)
+        i = back[i]
+    return out

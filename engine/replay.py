@@ -108,7 +108,7 @@ def _preview(store: Store, run_id: int, stored: dict[str, dict], outcomes: dict)
                 recs_b[_key(r)] = r
                 traces_b[_key(r)] = by_id[r["rec_id"]]
     traces_a = {}
-    for cid, d in stored.items():
+    for d in stored.values():
         for r in json.loads(d["body"])["recommendations"]:
             traces_a[r["id"]] = r["trace"]
     changes, unchanged = [], 0

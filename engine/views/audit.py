@@ -171,8 +171,8 @@ def why_text(s: dict, w: dict) -> str:
         how = f"{clean(w['lapse'])} 点名其为责任人"
         tenure = f"任 {named(w['unit'], w['unit_name'])} {label(w['post'])} {_period(held['from'], held['to'])}"
     else:
-        how = f"为 {clean(w['lapse'])} 的行为人"
-        tenure = f"任 {named(w['unit'], w['unit_name'])} {label(w['post'])}"
+        how = f"为 {clean(w['lapse'])} 的行为人（无论职务，对本人行为负直接责任）"
+        tenure = f"任 {named(w['unit'], w['unit_name'])} {label(w['post'])} {_period(held['from'], held['to'])}"
     return f"{clean(w['lapse'])}：{RELATION[rel]}——{how}；{tenure}"
 
 
@@ -196,10 +196,13 @@ def render_why_not(data: dict) -> str:
         out.append(f"  注意：此人已有建议 {clean(h['id'])}（{label(h['track'])}，{OUTCOME[h['outcome']]}"
                    + (f"：{form_text(h['form'], h['sanction'])}" if h["form"] else "") + "）")
     if not data["rules"]:
-        out.append("  没有任何规则涉及此人：本案问题的类型不对应其层级和职务的任何规则。")
+        who_kind = "此人" if s["kind"] == "person" else "此单位"
+        out.append(f"  没有任何规则涉及{who_kind}：本案问题的类型不对应其层级和职务的任何规则。")
     other = {}
+    elsewhere = [it for it in data["rules"] if it["status"] == "failed" and it["failed"]["test"] in ("lapse_tier", "severity")]
+    collapse = len(elsewhere) < len(data["rules"])   # list them when they are all there is to say
     for it in data["rules"]:
-        if it["status"] == "failed" and it["failed"]["test"] in ("lapse_tier", "severity"):
+        if collapse and it["status"] == "failed" and it["failed"]["test"] in ("lapse_tier", "severity"):
             # rules written for another tier or severity of problem: counted, not listed
             other.setdefault(it["lapse"], set()).add(it["rule"])
             continue
@@ -274,7 +277,8 @@ def render_verify(v: dict) -> str:
         key = "，".join(f"{k} {clean(x)}" for k, x in p["key"].items())
         row = f" 第 {p['row']} 行" if p["row"] is not None else ""
         pos = f"（链位 {p['seq']}）" if p["seq"] is not None else ""
-        out.append(f"{PROBLEM[p['kind']]}（{p['kind']}）：{p['table']}{row}{pos}" + (f" [{key}]" if key else "")
+        table = "" if p["table"].startswith("(") else p["table"]
+        out.append(f"{PROBLEM[p['kind']]}（{p['kind']}）：{table}{row}{pos}" + (f" [{key}]" if key else "")
                    + f" — {clean(p['detail'])}")
     out.append(f"共 {len(v['problems'])} 处问题。")
     return "\n".join(out) + "\n"
