@@ -217,10 +217,12 @@ class ChainHead(SQLModel, table=True):
 CHAINED = {"determinations": DeterminationRow, "recommendations": RecommendationRow, "reviews": ReviewRow}
 
 
+_CONTENT_COLUMNS = {t: tuple(c.name for c in m.__table__.c if c.name not in CHAIN_COLUMNS) for t, m in CHAINED.items()}
+
+
 def chain_content(table: str, row: dict) -> str:
     """What a link commits to: the table and every column of the row except its id and links."""
-    cols = [c.name for c in CHAINED[table].__table__.c if c.name not in CHAIN_COLUMNS]
-    return canonical_json({"table": table, **{c: row.get(c) for c in cols}})
+    return canonical_json({"table": table, **{c: row.get(c) for c in _CONTENT_COLUMNS[table]}})
 
 
 def link_hash(prev_hash: str, content: str) -> str:
