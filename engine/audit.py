@@ -55,9 +55,16 @@ def locate(store: Store, ident: str, run_id: int | None = None) -> tuple[int, st
 def source_from_store(store: Store, ident: str, run_id: int | None = None) -> tuple[Source, str | None]:
     """The stored case, determination, rulebook and reviews behind a recommendation or case id."""
     run, case_id, rec_id = locate(store, ident, run_id)
-    det = store.determination(run, case_id)
-    body = store.case_record(run, case_id)
     where = f"{store.url} run {run}"
+    try:
+        det = store.determination(run, case_id)
+        body = store.case_record(run, case_id)
+        # Stored data is checked as it is read: a row changed behind the product's back is a
+        # message (and `duidan verify` names it), never a traceback.
+        det = Determination.model_validate(det).to_dict()
+    except (ValueError, TypeError) as e:
+        raise InputError.one(where, f"determination of {case_id}",
+                             f"unreadable ({str(e).splitlines()[0]}); run duidan verify") from None
     case = parse_case(body, f"{where} case {case_id}")
     book = _book(store, det["rulebook"]["digest"])
     return Source(case=case, det=det, book=book, where=f"run {run}", run_id=run,
@@ -148,9 +155,14 @@ def export_rows(store: Store, run_id: int) -> list[dict]:
     reviews = latest_reviews(store.reviews(run_id))
     out = []
     for d in store.determinations(run_id):
-        det = json.loads(d["body"])
-        case = store.case_record(run_id, d["case_id"]) or {}
-        unit_names = {u.get("id"): u.get("name", "") for u in case.get("units", []) if isinstance(u, dict)}
+        try:
+            det = Determination.model_validate_json(d["body"]).to_dict()
+            case = store.case_record(run_id, d["case_id"])
+        except ValueError as e:
+            raise InputError.one(f"{store.url} run {run_id}", f"determination of {d['case_id']}",
+                                 f"unreadable ({str(e).splitlines()[0]}); run duidan verify") from None
+        units = case.get("units", []) if isinstance(case, dict) else []
+        unit_names = {u.get("id"): u.get("name", "") for u in units if isinstance(u, dict)}
         for r in det["recommendations"]:
             s = r["subject"]
             rv = reviews.get(r["id"], {})

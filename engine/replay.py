@@ -72,26 +72,32 @@ def _differences(stored: dict[str, dict], outcomes: dict) -> list[Difference]:
         was = stored.get(cid)
         now_digest = now.digest if isinstance(now, Evaluated) else None
         was_digest = was["digest"] if was else None
-        if now_digest == was_digest:
+        if now_digest == was_digest and (was is None or was["body"] == now.body):
             continue
         detail = []
-        if was is None:
-            detail.append("stored as rejected, evaluates now")
+        if now_digest == was_digest:
+            detail.append("存储的正文与其摘要不符")
+        elif was is None:
+            detail.append("存储时被拒收，现在可评估")
         elif now_digest is None:
-            detail.append(f"rejected now: {now.reason}")
+            detail.append(f"现在被拒收：{now.reason}")
         else:
-            a = {r["id"]: r for r in json.loads(was["body"])["recommendations"]}
+            try:
+                a = {r["id"]: r for r in json.loads(was["body"])["recommendations"]}
+            except (ValueError, KeyError, TypeError):
+                a = {}
+                detail.append("存储的正文无法读取")
             b = {r["id"]: r for r in json.loads(now.body)["recommendations"]}
             for rid in sorted(a.keys() | b.keys()):
                 if rid not in b:
-                    detail.append(f"{rid} no longer made")
+                    detail.append(f"{rid} 不再提出")
                 elif rid not in a:
-                    detail.append(f"{rid} made now")
+                    detail.append(f"{rid} 现在提出")
                 elif a[rid] != b[rid]:
                     fields = sorted(k for k in a[rid].keys() | b[rid].keys() if a[rid].get(k) != b[rid].get(k))
-                    detail.append(f"{rid}: {', '.join(fields)} differ")
+                    detail.append(f"{rid}：{'、'.join(fields)} 不同")
             if not detail:
-                detail.append("the determination's other fields differ")
+                detail.append("决定的其他字段不同")
         out.append(Difference(cid, was_digest, now_digest, detail))
     return out
 
@@ -109,8 +115,11 @@ def _preview(store: Store, run_id: int, stored: dict[str, dict], outcomes: dict)
                 traces_b[_key(r)] = by_id[r["rec_id"]]
     traces_a = {}
     for d in stored.values():
-        for r in json.loads(d["body"])["recommendations"]:
-            traces_a[r["id"]] = r["trace"]
+        try:
+            for r in json.loads(d["body"])["recommendations"]:
+                traces_a[r["id"]] = r["trace"]
+        except (ValueError, KeyError, TypeError):
+            continue   # a body changed behind the product's back: compared by its row, without a trace
     changes, unchanged = [], 0
     for key in sorted(recs_a.keys() | recs_b.keys()):
         before, after = recs_a.get(key), recs_b.get(key)

@@ -336,3 +336,22 @@ def test_export_is_formula_safe_and_control_characters_are_neutralised(tmp_path)
     assert any(json.loads(x)["subject_name"].startswith("=HYPERLINK") for x in lines)   # JSON stays exact
     text = run_cli("explain", "XC-2021-044/R1", "--db", url).output
     assert "\x1b" not in text and "\x07" not in text and "\\u001b" in text
+
+
+def test_a_tampered_store_gives_messages_not_tracebacks(copy_of):
+    """Rows changed behind the product's back are reported by every reader, never crash it."""
+    store = Store.open(copy_of)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("UPDATE determinations SET body = '{\"x\": 1}' WHERE case_id = 'XC-2021-044'")
+        conn.exec_driver_sql("UPDATE cases SET body = '[1]' WHERE case_id = 'XC-2021-031'")
+        conn.commit()
+    store.close()
+    for args in (["explain", "XC-2021-044"], ["show", "XC-2021-044"], ["explain", "XC-2021-031"],
+                 ["export", "1", "--format", "csv"]):
+        out = run_cli(*args, "--db", copy_of)
+        assert out.exit_code == 1 and out.output.startswith("error: ") and len(out.output.splitlines()) == 1, out.output
+    out = run_cli("replay", "1", "--db", copy_of)
+    assert out.exit_code == 1
+    assert "差异 XC-2021-044" in out.output and "存储的正文与其摘要不符" in out.output   # same digest, other body
+    assert "差异 XC-2021-031" in out.output and "现在被拒收" in out.output
+    assert run_cli("verify", "--db", copy_of).exit_code == 1
