@@ -58,12 +58,41 @@ class Verification:
 
 def verify_store(store: Store) -> Verification:
     head, rows = store.chain()
-    problems = walk(head, rows)
+    problems = walk(head, rows) + _missing_members(rows)
     for rb in store.rulebooks():
         if sha256(rb["body"]) != rb["digest"]:
             problems.append(Problem("edited", "rulebooks", None, None, {"digest": rb["digest"]},
                                     "规则库正文与其摘要不符"))
     return Verification(store.url, len(rows), head, problems)
+
+
+def _missing_members(rows: list[dict]) -> list[Problem]:
+    """Which rows were deleted, by name: each determination lists its recommendations, so a
+    recommendation row missing from the table is known by its id; recommendations whose
+    determination is gone name the case."""
+    recs: dict[tuple, set[str]] = defaultdict(set)
+    dets: set[tuple] = set()
+    for r in rows:
+        if r["table"] == "recommendations":
+            recs[(r["key"]["run_id"], r["key"]["case_id"])].add(r["key"]["rec_id"])
+    out = []
+    for r in rows:
+        if r["table"] != "determinations":
+            continue
+        key = (r["key"]["run_id"], r["key"]["case_id"])
+        dets.add(key)
+        try:
+            listed = {x["id"] for x in json.loads(r["body"])["recommendations"]}
+        except (ValueError, KeyError, TypeError):
+            continue   # an edited body: reported as edited
+        for rec_id in sorted(listed - recs.get(key, set())):
+            out.append(Problem("deleted", "recommendations", None, None,
+                               {"run_id": key[0], "case_id": key[1], "rec_id": rec_id},
+                               f"决定列出的建议 {rec_id} 已不在 recommendations 表中"))
+    for key in sorted(recs.keys() - dets, key=str):
+        out.append(Problem("deleted", "determinations", None, None, {"run_id": key[0], "case_id": key[1]},
+                           f"案件 {key[1]} 的决定已不在 determinations 表中（其建议仍在）"))
+    return out
 
 
 def _det_digest_ok(body: str | None, digest: str | None) -> bool:

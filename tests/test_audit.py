@@ -176,7 +176,7 @@ def tamper(url: str) -> dict:
     store = Store.open(url)
     try:
         with store.engine.connect() as conn:
-            recs = conn.exec_driver_sql("SELECT id, chain_seq FROM recommendations ORDER BY chain_seq").fetchall()
+            recs = conn.exec_driver_sql("SELECT id, chain_seq, rec_id FROM recommendations ORDER BY chain_seq").fetchall()
             edited, deleted = recs[0], recs[5]
             a, b = recs[9], recs[10]          # two neighbours swap places
             conn.exec_driver_sql(f"UPDATE recommendations SET form = 'talk', sanction = NULL WHERE id = {edited[0]}")
@@ -191,7 +191,7 @@ def tamper(url: str) -> dict:
             conn.commit()
     finally:
         store.close()
-    return {"edited": edited[0], "deleted": deleted[1], "reordered": {a[0], b[0]}, "inserted": inserted}
+    return {"edited": edited[0], "deleted": deleted[1], "deleted_rec": deleted[2], "reordered": {a[0], b[0]}, "inserted": inserted}
 
 
 def check_tampered(url: str) -> None:
@@ -206,8 +206,9 @@ def check_tampered(url: str) -> None:
     assert ("inserted", "reviews", want["inserted"]) in found
     # a swap of two neighbours: the fewest rows moved is one of them
     assert any(("reordered", "recommendations", r) in found for r in want["reordered"])
-    assert [p for p in problems if p["kind"] == "deleted" and p["seq"] == want["deleted"] + 1]
-    assert len(problems) == 4, problems        # nothing else is flagged
+    assert [p for p in problems if p["kind"] == "deleted" and p["seq"] == want["deleted"] + 1]   # where
+    assert [p for p in problems if p["kind"] == "deleted" and p["key"].get("rec_id") == want["deleted_rec"]]  # which
+    assert len(problems) == 5, problems        # nothing else is flagged
     text = run_cli("verify", "--db", url).output
     for word in ("已被修改", "已被删除", "被插入", "顺序被调换"):
         assert word in text
@@ -228,6 +229,13 @@ def test_verify_end_of_chain_and_determination_body(copy_of):
     store.close()
     out = run_cli("verify", "--db", copy_of)
     assert out.exit_code == 1 and "链尾缺失 1 行" in out.output
+    store = Store.open(copy_of)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("DELETE FROM determinations WHERE case_id = 'XC-2021-031'")
+        conn.commit()
+    store.close()
+    out = run_cli("verify", "--db", copy_of)
+    assert "案件 XC-2021-031 的决定已不在 determinations 表中" in out.output      # which one, by name
 
 
 def test_an_older_store_is_refused_not_misread(copy_of):

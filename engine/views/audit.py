@@ -277,7 +277,10 @@ def render_verify(v: dict) -> str:
         key = "，".join(f"{k} {clean(x)}" for k, x in p["key"].items())
         row = f" 第 {p['row']} 行" if p["row"] is not None else ""
         pos = f"（链位 {p['seq']}）" if p["seq"] is not None else ""
-        table = "" if p["table"].startswith("(") else p["table"]
+        if p["table"].startswith("("):    # rows that are gone: where they were is all there is
+            out.append(f"{PROBLEM[p['kind']]}（{p['kind']}）：{clean(p['detail'])}")
+            continue
+        table = p["table"]
         out.append(f"{PROBLEM[p['kind']]}（{p['kind']}）：{table}{row}{pos}" + (f" [{key}]" if key else "")
                    + f" — {clean(p['detail'])}")
     out.append(f"共 {len(v['problems'])} 处问题。")
