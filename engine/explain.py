@@ -266,6 +266,9 @@ def why_not(src: Source, who: str) -> dict:
                 failed = next((c for c in lapse_conds if not c["holds"]), None)
                 if failed is not None and failed["test"] in ("lapse_tier", "severity"):
                     item.update(status="failed", failed=failed)
+                elif (lp.id, rel) in excluded and lp.violator == sid:
+                    item.update(status="failed", failed={"test": "violator", "name": "relation", "op": "eq",
+                                                         "expected": rel, "actual": "violator", "holds": False})
                 elif (lp.id, rel) in excluded:
                     p = people[sid]
                     item.update(status="failed", failed={

@@ -225,10 +225,10 @@ def whynot_item_text(it: dict) -> str:
     if st == "matched":
         return "条件全部满足"
     f = it["failed"]
+    if f["test"] == "violator":
+        return f"不满足 责任关系：需为{RELATION.get(f['expected'], f['expected'])}，此人是行为人，在直接责任中承担责任"
     if f["test"] == "tenure":
         a, b = f["expected"]
-        if "violator" in f["note"]:
-            return "不满足 责任关系：此人是行为人，在直接责任中承担责任"
         return f"不满足 任职期间：问题期间 {a}至{b} 不在任（任职 {_period(*f['actual'])}）"
     if f["test"] == "relation" and "why" in f:
         return "不满足 责任关系：" + not_reached_text(f["why"])
