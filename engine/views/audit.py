@@ -142,6 +142,8 @@ def _explain_rec(r: dict) -> list[str]:
         verdict += "；待补：" + "、".join(label(k) for k in d["missing"])
     out.append(f"  6 结论　{verdict}（{label(d['grade'] if d['grade'] != 'direct' else 'direct_grade')}）")
     out.append(f"      决定　{clean(d['decided_by'])}")
+    if r["reason"]:
+        out.append(f"      理由　{clean(r['reason'])}")
     for rv in r["reviews"]:
         out.append("  7 复核　" + review_text(rv))
     return out
