@@ -195,10 +195,18 @@ def walk(head: dict, rows: list[dict]) -> list[Problem]:
                                 f"（{after} 的链接指向一条已不存在的行）"))
     # Reordered: the fewest rows whose stored position (chain_seq) must have been moved for the
     # stored order to differ from the order the links commit to: those outside the longest run of
-    # positions that increases along the link order.
-    keep = _longest_increasing([r["chain_seq"] for r in chain])
+    # positions that increases along the link order, or those off their sorted place.
+    seqs_in_link_order = [r["chain_seq"] for r in chain]
+    keep = _longest_increasing(seqs_in_link_order)
+    moved = {i for i in range(len(chain)) if i not in keep}
+    # Rows off the place sorting would give them name exactly the rows exchanged in a swap (the
+    # longest run names only one of two neighbours); when one row was moved far, every row it
+    # jumped over is off its place, and the longest run names just the one.
+    off = {i for i, (a, b) in enumerate(zip(seqs_in_link_order, sorted(seqs_in_link_order), strict=True)) if a != b}
+    if len(off) <= 2 * len(moved):
+        moved = off
     for i, r in enumerate(chain):
-        if i not in keep:
+        if i in moved:
             prev = chain[i - 1] if i else None
             where = f"其链接把它排在链位 {prev['chain_seq']} 之后" if prev else "其链接把它排在链首"
             report("reordered", r, f"存于链位 {r['chain_seq']}，{where}")
