@@ -193,10 +193,9 @@ def show(ident, db, run_id, fmt):
         return
     click.echo(f"（运行 {run}）")
     click.echo(render_text(det, case), nl=False)
-    mine = [r for r in reviews if r["case_id"] == det.case]
-    if mine:
+    if reviews:
         click.echo("【复核】")
-        for r in mine:
+        for r in reviews:
             click.echo(f"  {r['rec_id']}  {review_text(r)}")
 
 

@@ -15,11 +15,10 @@ import csv
 import io
 import json
 
-from . import vocab as V
 from .case import parse_case
 from .determination import Determination
 from .errors import InputError, unknown
-from .explain import Source
+from .explain import Source, labeller, labels_of, sanctions
 from .rulebook import Rulebook, rulebook_from_canonical
 from .store import Store
 
@@ -82,19 +81,24 @@ def source_from_file(path: str, book: Rulebook, engine: str = "durable") -> Sour
 
 
 def show(store: Store, ident: str, run_id: int | None = None) -> tuple[Determination, object, list[dict], int]:
-    """(determination, case, reviews, run) for a stored case id or recommendation id."""
+    """(determination, case, its reviews, run) for a stored case id or recommendation id; each
+    review carries the labels a view needs."""
     src, _ = source_from_store(store, ident, run_id)
-    return Determination.model_validate(src.det), src.case, store.reviews(src.run_id), src.run_id
+    label = labeller(src.book)
+    reviews = [dict(r, labels=labels_of(r, label)) for r in store.reviews(src.run_id)
+               if r["case_id"] == src.det["case"]]
+    return Determination.model_validate(src.det), src.case, reviews, src.run_id
 
 
 # ---------------------------------------------------------------- reviews
 
-def _form(value: str, kind: str) -> str:
-    forms = V.PERSON_FORMS if kind == "person" else V.UNIT_FORMS
-    back = {V.LABELS[f]: f for f in forms}
+def _form(book: Rulebook, value: str, kind: str) -> str:
+    """A form for a subject of `kind`, given by id or by its label in the rulebook."""
+    forms = {f: info.label for (k, f), info in book.forms.items() if k == kind}
+    back = {label: f for f, label in forms.items()} | {labeller(book)(f): f for f in forms}
     f = back.get(value, value)
     if f not in forms:
-        raise InputError.one("--modify", "form", unknown(f"form for a {kind}", value, forms))
+        raise InputError.one("--modify", "form", unknown(f"form for a {kind}", value, list(forms)))
     return f
 
 
@@ -110,15 +114,16 @@ def review(store: Store, rec_id: str, decision: str, *, reason: str, reviewer: s
     rec = store.find_recommendation(rec_id, run_id)
     if rec is None:
         raise InputError.one(store.url, "REC_ID", f"no stored recommendation {rec_id!r} (see duidan show CASE_ID)")
+    book = _book(store, store.run(rec["run_id"]).rulebook["digest"])
     if decision == "modify":
         if form is None:
             raise InputError.one("review", "--modify", "name the form decided instead")
-        form = _form(form, rec["subject_kind"])
+        form = _form(book, form, rec["subject_kind"])
         if form == "disciplinary":
-            back = {V.LABELS[s]: s for s in V.SANCTIONS}
-            sanction = back.get(sanction, sanction)
-            if sanction not in V.SANCTIONS:
-                raise InputError.one("review", "--sanction", unknown("sanction", sanction, V.SANCTIONS)
+            known = sanctions(book)
+            sanction = {labeller(book)(x): x for x in known}.get(sanction, sanction)
+            if sanction not in known:
+                raise InputError.one("review", "--sanction", unknown("sanction", sanction, known)
                                      if sanction else "form 'disciplinary' needs --sanction")
         elif sanction is not None:
             raise InputError.one("review", "--sanction", "a sanction goes with form 'disciplinary' only")
@@ -126,7 +131,9 @@ def review(store: Store, rec_id: str, decision: str, *, reason: str, reviewer: s
         raise InputError.one("review", "--sanction", "a form or sanction goes with --modify only")
     row = store.add_review(rec["run_id"], rec["case_id"], rec_id, decision, form, sanction, reason.strip(),
                            reviewer.strip())
-    return dict(row, recommendation=rec)
+    out = dict(row, recommendation=rec)
+    out["labels"] = labels_of(out, labeller(book))
+    return out
 
 
 def latest_reviews(reviews: list[dict]) -> dict[str, dict]:
@@ -150,9 +157,12 @@ def export_rows(store: Store, run_id: int) -> list[dict]:
     """One row per stored recommendation of a run, with names, forms, clauses and review status."""
     if store.run(run_id) is None:
         raise KeyError(run_id)
-    from .determine import form_label
-
     reviews = latest_reviews(store.reviews(run_id))
+    label = labeller(_book(store, store.run(run_id).rulebook["digest"]))
+
+    def form_label(form: str | None, sanction: str | None) -> str:
+        return f"{label(form)}（{label(sanction)}）" if sanction else label(form)
+
     out = []
     for d in store.determinations(run_id):
         try:

@@ -14,14 +14,14 @@ Everything here returns plain data (dicts and lists, JSON-ready); the Chinese te
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import vocab as V
 from .case import Case
 from .errors import InputError, unknown
 from .facts import FACT_PREFIX, working_memory
 from .reference import fact_holds
-from .resolve import Resolution, resolve
+from .resolve import Resolution
 from .rulebook import Rule, Rulebook
 
 UNIT_RELATIONS = ("unit", "supervising_body")
@@ -43,8 +43,67 @@ class Source:
     @property
     def resolution(self) -> Resolution:
         if self._res is None:
-            self._res = resolve(self.case, self.book.facts)
+            from .api import Evaluator  # resolve exactly as evaluation does (the public front door)
+
+            self._res = Evaluator(self.book, "reference").resolve(self.case, self.where)
         return self._res
+
+
+# ---------------------------------------------------------------- the rulebook's words
+#
+# Labels, member posts and sanctions are read through these few functions only: the vocabulary is
+# moving from code into the rulebook's own data, and views receive labels in the data they render.
+
+def labeller(book: Rulebook) -> Callable[[str | None], str]:
+    """The Chinese label of an id (tier, post, kind, form, sanction, circumstance…), for views."""
+    if hasattr(book, "label"):
+        return book.label
+    from . import vocab as V
+
+    forms = {f.form: f.label for f in book.meta.forms}
+    circ = {c.kind: c.label for c in book.meta.circumstances}
+    severity = {en: zh for zh, en in V.ALIASES["severity"].items()}
+
+    def label(x: str | None) -> str:
+        if not x:
+            return ""
+        return V.LABELS.get(x) or forms.get(x) or circ.get(x) or severity.get(x) or x
+    return label
+
+
+def member_posts(book: Rulebook) -> frozenset[str]:
+    if hasattr(book, "domain"):
+        return frozenset(book.domain.member_posts)
+    from . import vocab as V
+
+    return frozenset(V.MEMBER_POSTS)
+
+
+def sanctions(book: Rulebook) -> list[str]:
+    if hasattr(book, "domain"):
+        return [s.id for s in book.domain.sanctions]
+    from . import vocab as V
+
+    return list(V.SANCTIONS)
+
+
+def labels_of(data, label: Callable[[str | None], str]) -> dict[str, str]:
+    """Every id in `data` that has a label: what a view needs to show it in Chinese."""
+    out: dict[str, str] = {}
+
+    def walk(x):
+        if isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+        elif isinstance(x, str) and x not in out and len(x) < 64:
+            shown = label(x)
+            if shown and shown != x:
+                out[x] = shown
+    walk(data)
+    return dict(sorted(out.items()))
 
 
 # ---------------------------------------------------------------- conditions (reference semantics)
@@ -90,7 +149,7 @@ def explain(src: Source, rec_id: str | None = None) -> dict:
         if not recs:
             raise InputError.one(src.where, "recommendation",
                                  unknown("recommendation", rec_id, [r["id"] for r in src.det["recommendations"]]))
-    return {
+    data = {
         "case": {"id": src.det["case"], "title": src.det.get("title", ""), "reviewed_on": src.det["reviewed_on"],
                  "digest": src.det.get("digest", "")},
         "rulebook": src.det["rulebook"],
@@ -98,6 +157,8 @@ def explain(src: Source, rec_id: str | None = None) -> dict:
         "run": src.run_id,
         "recommendations": [_explain_rec(src, r) for r in recs],
     }
+    data["labels"] = labels_of(data, labeller(src.book))
+    return data
 
 
 def _explain_rec(src: Source, rec: dict) -> dict:
@@ -135,9 +196,7 @@ def _explain_rec(src: Source, rec: dict) -> dict:
         "why": _dedupe(why),
         "circumstances": {
             "baseline": rec["trace"]["baseline"],
-            "steps": [dict(st, label=book.circumstances[st["circumstance"]].label
-                           if st["circumstance"] in book.circumstances else st["circumstance"],
-                           note=_note(case, s["id"], st["circumstance"])) for st in rec["trace"]["steps"]],
+            "steps": [dict(st, note=_note(case, s["id"], st["circumstance"])) for st in rec["trace"]["steps"]],
             "shift": rec["trace"]["shift"],
         },
         "decision": {"outcome": rec["outcome"], "form": rec["form"], "sanction": rec["sanction"],
@@ -279,17 +338,20 @@ def why_not(src: Source, who: str) -> dict:
                 else:
                     item.update(status="failed", failed={"test": "relation", "name": "relation", "op": "eq",
                                                          "expected": rel, "actual": None, "holds": False,
-                                                         "why": _not_reached(rel, kind, sid, lp, units, people)})
+                                                         "why": _not_reached(rel, kind, sid, lp, units, people,
+                                                                             member_posts(book))})
             items.append(item)
     subject = ({"kind": "person", "id": sid, "name": people[sid].name, "unit": subj_unit.id,
                 "unit_name": subj_unit.name, "post": subj_post} if kind == "person"
                else {"kind": "unit", "id": sid, "name": subj_unit.name, "unit": sid, "unit_name": subj_unit.name,
                      "post": None})
-    return {"case": {"id": src.det["case"], "title": src.det.get("title", "")}, "where": src.where,
+    data = {"case": {"id": src.det["case"], "title": src.det.get("title", "")}, "where": src.where,
             "run": src.run_id, "rulebook": src.det["rulebook"], "subject": subject,
             "held": [{"id": r["id"], "track": r["track"], "outcome": r["outcome"], "form": r["form"],
                       "sanction": r["sanction"]} for r in recs],
             "rules": items}
+    data["labels"] = labels_of(data, labeller(book))
+    return data
 
 
 def _matched(rule: Rule, lapse: str, recs: list[dict]) -> dict:
@@ -305,18 +367,18 @@ def _matched(rule: Rule, lapse: str, recs: list[dict]) -> dict:
     return {"status": "matched", "recommendation": None}
 
 
-def _not_reached(rel: str, kind: str, sid: str, lp, units, people) -> dict:
+def _not_reached(rel: str, kind: str, sid: str, lp, units, people, members: frozenset[str]) -> dict:
     """Why resolve did not pair this subject with this lapse under `rel`: data for the view."""
     here = units[lp.unit]
     out = {"relation": rel, "lapse_unit": here.id, "lapse_unit_name": here.name, "area": lp.area}
     if kind == "person":
         p = people[sid]
         out.update(unit=p.unit, unit_name=units[p.unit].name, post=p.post, portfolio=list(p.portfolio))
-        if rel == "area_member" and p.unit == here.id and p.post in V.MEMBER_POSTS:
+        if rel == "area_member" and p.unit == here.id and p.post in members:
             out["reason"] = "no_area" if lp.area is None else "portfolio"
-        elif rel == "parent_area_member" and p.unit == here.parent and p.post in V.MEMBER_POSTS:
+        elif rel == "parent_area_member" and p.unit == here.parent and p.post in members:
             out["reason"] = "no_area" if lp.area is None else "portfolio"
-        elif rel == "other_member" and p.unit == here.id and p.post in V.MEMBER_POSTS:
+        elif rel == "other_member" and p.unit == here.id and p.post in members:
             out["reason"] = "covers_area"
         elif rel in ("unit_head", "area_member", "other_member"):
             out["reason"] = "not_post" if p.unit == here.id else "not_unit"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .api import Evaluator
 from .batch import evaluate_record
+from .explain import labeller, labels_of
 from .rulebook import Rulebook, rulebook_from_canonical
 from .store import Evaluated, Run, Store
 from .summary import COMPARED, Change, _clause_changes, _key, _trace_changes
@@ -37,6 +38,7 @@ class Replay:
     changes: list[Change] = field(default_factory=list)               # impact preview (--rulebook)
     unchanged: int = 0
     preview: bool = False
+    labels: dict[str, str] = field(default_factory=dict)   # for views: the ids shown, in Chinese
 
     @property
     def ok(self) -> bool:
@@ -63,7 +65,10 @@ def replay(store: Store, run_id: int, book: Rulebook | None = None) -> Replay:
     if book is None:
         return Replay(run, stored_book.summary(), len(outcomes), _differences(stored, outcomes))
     changes, unchanged = _preview(store, run_id, stored, outcomes)
-    return Replay(run, book.summary(), len(outcomes), changes=changes, unchanged=unchanged, preview=True)
+    shown = [{k: c.before and c.before.get(k) for k in ("track", "outcome", "form", "sanction")} for c in changes]
+    shown += [{k: c.after and c.after.get(k) for k in ("track", "outcome", "form", "sanction")} for c in changes]
+    return Replay(run, book.summary(), len(outcomes), changes=changes, unchanged=unchanged, preview=True,
+                  labels=labels_of(shown, labeller(book)))
 
 
 def _differences(stored: dict[str, dict], outcomes: dict) -> list[Difference]:

@@ -7,8 +7,23 @@ auditor's terminal.
 from __future__ import annotations
 
 import unicodedata
+from contextvars import ContextVar
+from functools import wraps
 
-from .. import vocab as V
+# The labels of the ids in the data being rendered (the data carries them: labels are rulebook data).
+_LABELS: ContextVar[dict[str, str] | None] = ContextVar("labels", default=None)
+
+
+def _with_labels(render):
+    @wraps(render)
+    def wrapped(data: dict, *args, **kwargs):
+        token = _LABELS.set(data["labels"] if isinstance(data, dict) and "labels" in data else _LABELS.get())
+        try:
+            return render(data, *args, **kwargs)
+        finally:
+            _LABELS.reset(token)
+    return wrapped
+
 
 OUTCOME = {"accountable": "应予问责", "exempt": "免予问责", "undetermined": "待定（事实不足）"}
 DECISION = {"accept": "采纳", "modify": "改变", "reject": "不采纳"}
@@ -36,13 +51,10 @@ def clean(text) -> str:
                    else f"\\u{ord(ch):04x}" for ch in s)
 
 
-SEVERITY = {"minor": "情节较轻", "serious": "情节较重", "major": "情节严重"}
-
-
 def label(x) -> str:
-    if isinstance(x, str) and x in SEVERITY:
-        return SEVERITY[x]
-    return V.LABELS.get(x, x) if isinstance(x, str) and x else ("" if x is None else str(x))
+    if x is None:
+        return ""
+    return clean((_LABELS.get() or {}).get(x, x)) if isinstance(x, str) else str(x)
 
 
 def named(ident: str, name: str | None) -> str:
@@ -84,6 +96,7 @@ def condition_text(c: dict) -> str:
 
 # ---------------------------------------------------------------- explain
 
+@_with_labels
 def render_explain(data: dict) -> str:
     c = data["case"]
     rb = data["rulebook"]
@@ -140,7 +153,7 @@ def _explain_rec(r: dict) -> list[str]:
             verdict += "，并" + "、".join(label(m) for m in d["measures"])
     if d["missing"]:
         verdict += "；待补：" + "、".join(label(k) for k in d["missing"])
-    out.append(f"  6 结论　{verdict}（{label(d['grade'] if d['grade'] != 'direct' else 'direct_grade')}）")
+    out.append(f"  6 结论　{verdict}（{label(d['grade'])}）")
     out.append(f"      决定　{clean(d['decided_by'])}")
     if r["reason"]:
         out.append(f"      理由　{clean(r['reason'])}")
@@ -178,6 +191,7 @@ def why_text(s: dict, w: dict) -> str:
     return f"{clean(w['lapse'])}：{RELATION[rel]}——{how}；{tenure}"
 
 
+@_with_labels
 def review_text(rv: dict) -> str:
     what = DECISION[rv["decision"]]
     if rv["decision"] == "modify":
@@ -187,6 +201,7 @@ def review_text(rv: dict) -> str:
 
 # ---------------------------------------------------------------- why not
 
+@_with_labels
 def render_why_not(data: dict) -> str:
     s = data["subject"]
     who = (f"{named(s['id'], s['name'])}（{named(s['unit'], s['unit_name'])} {label(s['post'])}）"
@@ -269,6 +284,7 @@ def not_reached_text(w: dict) -> str:
 
 # ---------------------------------------------------------------- verify, review, replay
 
+@_with_labels
 def render_verify(v: dict) -> str:
     head = v["head"]
     out = [f"存储 {clean(v['url'])}：链上 {v['rows']} 行，链头 位置 {head['seq']} 哈希 {head['hash'][:16]}…"]
@@ -289,6 +305,7 @@ def render_verify(v: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+@_with_labels
 def render_review(row: dict) -> str:
     rec = row["recommendation"]
     machine = OUTCOME[rec["outcome"]] + (f"：{form_text(rec['form'], rec['sanction'])}" if rec["form"] else "")
@@ -298,6 +315,7 @@ def render_review(row: dict) -> str:
             f"  复核决定　{review_text(row)}\n")
 
 
+@_with_labels
 def render_replay(rep: dict) -> str:
     run, rb = rep["run"], rep["rulebook"]
     out = [f"运行 {run['id']}：重新评估 {rep['cases']} 个存储案件，规则库 {clean(rb['name'])} {clean(rb['edition'])}"
