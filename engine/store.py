@@ -113,7 +113,7 @@ class DeterminationRow(SQLModel, table=True):
     case_row: int = Field(foreign_key="cases.id", unique=True)
     case_id: str
     digest: str
-    body: str = Field(sa_type=sa.Text)     # canonical JSON (CONTRACT.md §2)
+    body: str = Field(sa_type=sa.Text)     # canonical JSON (docs/determination-format.md)
 
 
 class RecommendationRow(SQLModel, table=True):
