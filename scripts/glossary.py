@@ -117,8 +117,8 @@ def tables(book) -> str:
     for c in dom.circumstance_kinds:
         info = book.circumstances.get(c.id)
         effect = "" if info is None else info.effect + ("" if info.effect == "exempt" else f" {info.steps}")
-        rows.append([f"`{c.id}`", c.label, c.aliases, effect, info.label if info else "", info.basis if info else ""])
-    out += _table(["id", "中文", "aliases", "effect", "as the rulebook words it", "basis"], rows)
+        rows.append([f"`{c.id}`", c.label, c.aliases, effect, info.label if info else ""])
+    out += _table(["id", "中文", "aliases", "effect", "as the rulebook words it"], rows)
 
     out += ["### Facts (事实要素)", ""]
     rows = []
