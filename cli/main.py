@@ -1,6 +1,6 @@
 """The `duidan` command: thin click commands over the library (engine/).
 
-Exit codes (CONTRACT.md §2): 0 evaluated; 1 a case or the rulebook is invalid (every valid case
+Exit codes (docs/determination-format.md): 0 evaluated; 1 a case or the rulebook is invalid (every valid case
 is still evaluated); 2 usage error (click's own).
 """
 

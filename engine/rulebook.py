@@ -1,6 +1,6 @@
 """The rulebook: both responsibility lists, the rules that enforce them, forms and circumstances.
 
-A rulebook is a directory of YAML files (see rules/README.md for the layout). Loading is strict:
+A rulebook is a directory of YAML files (see docs/rulebook-format.md). Loading is strict:
 unknown keys, kinds, tiers, posts and dangling clause references are errors naming the file, the
 field path and the closest valid value. The loaded rulebook is content-addressed: its digest is
 the hash of its canonical content, so formatting and comments do not change it, and any change of

@@ -129,7 +129,7 @@ class DeterminationRow(SQLModel, table=True):
     case_row: int = Field(foreign_key="cases.id", unique=True)
     case_id: str
     digest: str
-    body: str = Field(sa_type=sa.Text)     # canonical JSON (CONTRACT.md §2)
+    body: str = Field(sa_type=sa.Text)     # canonical JSON (docs/determination-format.md)
     chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
     prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
     row_hash: str | None = None            # sha256(prev_hash + canonical content)
