@@ -1,0 +1,139 @@
+"""One lookup for every Chinese label a view prints.
+
+A label comes from the rulebook where the rulebook has one (a form's `label`, a circumstance's
+`label`, a rule's `title`) and otherwise from the vocabulary's LABELS table. Views never read
+either table directly: when labels move into rulebook data, only `label()` changes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import vocab as V
+from ..rulebook import Rulebook
+
+# Labels the vocabulary does not carry yet: relations (who a rule's subject is, relative to the
+# lapse), a rule's effect, and the direction of a circumstance.
+_MORE: dict[str, str] = {
+    "unit": "问题所在单位党组织", "unit_head": "问题所在单位主要负责人",
+    "area_member": "分管该领域的班子成员", "other_member": "其他班子成员",
+    "named_person": "查明的具体责任人", "parent_area_member": "上级党组织分管班子成员",
+    "supervising_body": "负有监督责任的纪检机构", "supervising_head": "负有监督责任的纪检机构负责人",
+    "violator": "违纪违法行为人",
+    "establish": "认定责任", "open": "立项倒查",
+    "lighter": "从轻", "heavier": "从重",
+    "person": "个人", "team": "领导班子", "principal": "主要负责人",
+    "established": "事实已认定", "opened": "已立项待查", "out_of_force": "清单当时未施行",
+    "minor": "一般", "serious": "较重", "major": "严重",
+    "direct_grade": "直接责任",
+}
+
+# The kinds of handling a recommendation can be (issue: report forms as what they are).
+EDUCATION = "批评教育类处理"      # talk, criticism, written self-criticism: not 问责条例 第8条 forms
+ACCOUNTABILITY = "问责"           # the forms of 问责条例 第8条
+DISCIPLINE = "纪律处分"           # the violator's sanction on the direct track
+ORGANIZATIONAL = "组织处理"       # the violator's non-disciplinary handling on the direct track
+
+
+def label(key: str | None, book: Rulebook | None = None, *, subject: str = "person") -> str:
+    """The Chinese label of an id: a form (for a `subject` of kind person/unit), a circumstance,
+    a rule, a tier, post, relation, kind, outcome or grade. Unknown ids come back unchanged."""
+    if not key:
+        return ""
+    if book is not None:
+        form = book.forms.get((subject, key)) or book.forms.get(("person", key))
+        if form is not None:
+            return form.label
+        circ = book.circumstances.get(key)
+        if circ is not None:
+            return V.LABELS.get(key) or circ.label
+        rule = book.rule_index.get(key)
+        if rule is not None:
+            return rule.title
+    return V.LABELS.get(key) or _MORE.get(key, key)
+
+
+def circumstance_text(kind: str, book: Rulebook | None) -> str:
+    """A circumstance as its full description in the rulebook (第17–19条 wording)."""
+    if book is not None and kind in book.circumstances:
+        return book.circumstances[kind].label
+    return label(kind)
+
+
+def grade_label(grade: str) -> str:
+    return label("direct_grade" if grade == "direct" else grade)
+
+
+def form_text(form: str | None, sanction: str | None, book: Rulebook | None = None,
+              subject: str = "person") -> str:
+    if form is None:
+        return "无"
+    text = label(form, book, subject=subject)
+    if form == "disciplinary" and sanction:
+        text += f"（{label(sanction)}）"
+    return text
+
+
+def _is_article_8(form: str, book: Rulebook | None, subject: str) -> bool:
+    info = book.forms.get((subject, form)) if book is not None else None
+    if info is not None:
+        return any("问责条例" in b and "第8条" in b for b in info.basis)
+    return form not in ("talk", "criticism", "written_self_criticism")
+
+
+def form_class(track: str, form: str | None, book: Rulebook | None = None, subject: str = "person") -> str:
+    """What kind of handling a form is: 批评教育类处理, 问责 (问责条例 第8条), or, for the violator
+    on the direct track, 纪律处分 / 组织处理. Read from the form's cited basis in the rulebook."""
+    if form is None:
+        return ""
+    if track == "direct":
+        if form == "disciplinary":
+            return DISCIPLINE
+        return ORGANIZATIONAL if _is_article_8(form, book, subject) else EDUCATION
+    return ACCOUNTABILITY if _is_article_8(form, book, subject) else EDUCATION
+
+
+_ID_GLOSS = re.compile(r"(?<![A-Za-z0-9_])([a-z][a-z0-9_]*)（([^（）]*)）")
+
+
+def plain(sentence: str) -> str:
+    """A sentence written as `id（label）` pairs, with the ids dropped: `problem_not_detected（应发现
+    未发现）` → `应发现未发现`. For reason sentences written before labels moved to the view."""
+    return _ID_GLOSS.sub(lambda m: m.group(2) if m.group(1) in V.LABELS or m.group(1) in _MORE else m.group(0),
+                         sentence)
+
+
+def amount_text(value) -> str:
+    """An amount in yuan, as a person reads it: 380000 → 38万元; 52000 → 5.2万元; 800 → 800元."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if abs(value) >= 10000:
+        wan = value / 10000
+        return f"{wan:g}万元" if float(wan).is_integer() or abs(wan) < 1000 else f"{value:,.0f}元"
+    return f"{value:g}元"
+
+
+FACT_LABELS = {
+    "amount": "涉及金额", "count": "笔数/次数", "years": "持续年数", "people": "涉及人数",
+    "days_overdue": "逾期天数", "repeated": "屡查屡犯", "copied_from": "照搬来源", "similarity": "雷同比例",
+    "consequence": "后果", "reported": "已报告", "falsified": "弄虚作假",
+}
+_FACT_VALUES = {
+    "previous_year": "上年材料", "peer": "同级单位材料", "template": "模板",
+    "none": "无明显后果", "bad_influence": "造成不良影响", "serious_loss": "造成严重损失", "major_loss": "造成重大损失",
+}
+
+
+def fact_text(name: str, value) -> str:
+    """One fact of a finding or violation as a short Chinese phrase."""
+    what = FACT_LABELS.get(name, name)
+    if name == "amount":
+        return f"{what}{amount_text(value)}"
+    if isinstance(value, bool):
+        return what if value else f"非{what}"
+    if name == "similarity" and isinstance(value, (int, float)):
+        return f"{what}{value:.0%}"
+    if name in ("copied_from", "consequence"):
+        return _FACT_VALUES.get(str(value), str(value)) if name == "consequence" else f"{what}：{_FACT_VALUES.get(str(value), value)}"
+    unit = {"count": "", "years": "年", "people": "人", "days_overdue": "天"}.get(name, "")
+    return f"{what}{value:g}{unit}" if isinstance(value, (int, float)) else f"{what}：{value}"
