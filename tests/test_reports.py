@@ -5,7 +5,6 @@ script run from a case's text fails the test. Screenshots are kept under tests/a
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -112,6 +111,23 @@ def test_docx_of_every_example_case_has_every_section(evaluator, path, tmp_path)
             assert c.text in text            # each clause quoted in its edition
         for lid in r.findings + r.violations:
             assert f"〔{lid}〕" in text       # each fact, by the case's own id
+
+
+def test_official_numbering_past_ten():
+    from duidan.views.document import numeral
+
+    assert [numeral(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
+
+
+def test_html_reports_are_the_same_bytes_each_time(evaluator, reports):
+    det, case = _evaluate(evaluator, ROOT / "cases" / "village_misappropriation_two_investigations.yaml")
+    a = render("case_report", "html", det, case, evaluator.rulebook)
+    assert a == render("case_report", "html", det, case, evaluator.rulebook)
+    from duidan.reports import run_report
+
+    rep = run_report(reports["db"], 1)
+    assert render("run_report", "html", rep) == render("run_report", "html", rep)
+    assert render("run_report", "xlsx", rep) == render("run_report", "xlsx", rep)
 
 
 def test_document_states_appeal_and_who_decides(evaluator):

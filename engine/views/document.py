@@ -17,6 +17,14 @@ from .text import verdict
 
 NUMERALS = "一二三四五六七八九十"
 
+
+def numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (up to 99)."""
+    if n <= 10:
+        return NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
+
 # Section headings, in order. The facts section is named for what it holds: lapses of duty on the
 # primary and supervisory tracks, the violation itself on the direct track.
 BASIC, FACTS, FACTS_DIRECT, BASIS, CIRCUMSTANCES, HANDLING, EXECUTION, APPEAL = (
@@ -112,8 +120,7 @@ def build_document(det: Determination, case: Case, book: Rulebook) -> Document:
     """Everything the 问责建议 says, from the determination, its case and the rulebook's labels."""
     ix = CaseIndex(case)
     decided = [r for r in det.recommendations if r.outcome != "undetermined"]
-    parts = [_part(NUMERALS[i] + "、" if i < len(NUMERALS) else f"{i + 1}.", r, ix, book)
-             for i, r in enumerate(decided)]
+    parts = [_part(numeral(i + 1) + "、", r, ix, book) for i, r in enumerate(decided)]
     pending = [f"{ix.subject_line(r.subject)}的{L.label(r.track)}已立项，尚需查明："
                f"{'、'.join(L.label(k) for k in r.missing) or '相关履职事实'}（涉及{'、'.join(r.findings + r.violations)}）"
                for r in det.recommendations if r.outcome == "undetermined"]

@@ -11,7 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-from .document import Document
+from .document import Document, numeral
 from .zipfix import deterministic_zip
 
 # Official documents set headings in 黑体 / 楷体 and the body in 仿宋; Word falls back to any CJK
@@ -78,12 +78,12 @@ def render_docx(d: Document, reviewed_on: dt.date | None = None) -> bytes:
                 _para(doc, text)
     n = len(d.parts)
     if d.pending:
-        _heading(doc, f"{_numeral(n)}、尚待补充调查的事项", 1, LEVEL1, 16)
+        _heading(doc, f"{numeral(n + 1)}、尚待补充调查的事项", 1, LEVEL1, 16)
         for i, text in enumerate(d.pending, 1):
             _para(doc, f"{i}. {text}")
         n += 1
     if d.unmatched:
-        _heading(doc, f"{_numeral(n)}、未对应清单条款的问题", 1, LEVEL1, 16)
+        _heading(doc, f"{numeral(n + 1)}、未对应清单条款的问题", 1, LEVEL1, 16)
         for i, text in enumerate(d.unmatched, 1):
             _para(doc, f"{i}. {text}")
     for note in d.notes:
@@ -92,8 +92,3 @@ def render_docx(d: Document, reviewed_on: dt.date | None = None) -> bytes:
     doc.save(buf)
     return deterministic_zip(buf.getvalue())
 
-
-def _numeral(i: int) -> str:
-    from .document import NUMERALS
-
-    return NUMERALS[i] if i < len(NUMERALS) else str(i + 1)

@@ -17,7 +17,7 @@ from ..determination import Determination
 from ..rulebook import Rulebook
 from ..runreport import RunReport
 from . import labels as L
-from .document import NUMERALS, build_document
+from .document import build_document, numeral
 from .run import form_key_label, run_view
 
 _ENV = jinja2.Environment(
@@ -33,7 +33,7 @@ CJK_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsof
 def render_case_html(det: Determination, case: Case, book: Rulebook) -> str:
     doc = build_document(det, case, book)
     n = len(doc.parts)
-    extra = [NUMERALS[min(n, 9)], NUMERALS[min(n + (1 if doc.pending else 0), 9)]]
+    extra = [numeral(n + 1), numeral(n + 1 + (1 if doc.pending else 0))]
     return _ENV.get_template("case.html.j2").render(title=doc.title, doc=doc, extra_numbers=extra)
 
 
