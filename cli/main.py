@@ -72,7 +72,7 @@ def evaluate(cases, fmt, rulebook, engine, explain):
             click.echo(SEPARATORS[fmt], nl=False)
         click.echo(render("determination", fmt, det, case, book), nl=False)
         if explain:
-            click.echo(render("explain", fmt, det, book=book), nl=False)
+            click.echo(render("explain", fmt, det, book=book, case=case), nl=False)
         first = False
     sys.exit(1 if bad else 0)
 

@@ -128,8 +128,8 @@ def build_document(det: Determination, case: Case, book: Rulebook) -> Document:
     title = f"关于{det.title or det.case}的问责建议"
     meta = [("案件编号", det.case), ("审查日", str(det.reviewed_on)),
             ("规则库", f"{det.rulebook.name} {det.rulebook.edition}"), ("摘要", det.digest)]
-    preface = (f"经对照党风廉政建设主体责任清单、监督责任清单审查，{det.title or det.case}中"
-               f"{len(decided)}名（个）责任对象的处理建议如下；另有{len(pending)}项责任尚待补充调查。")
+    preface = (f"经对照党风廉政建设主体责任清单、监督责任清单审查，本案{len(decided)}名（个）责任对象的处理建议如下"
+               + (f"；另有{len(pending)}项责任尚待补充调查。" if pending else "。"))
     notes = []
     if any(L.form_class(p.track, _rec(det, p.rec_id).form, book, _rec(det, p.rec_id).subject.kind) == L.ACCOUNTABILITY
            for p in parts if p.outcome == "accountable"):
@@ -152,11 +152,9 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
 
     # 基本情况
     if kind == "person":
-        p = ix.person(s)
         basic.p(f"{name}，{ix.unit_name(s.unit)}{L.label(s.post)}。")
         tenure = ix.tenure(s)
-        basic.item(f"问题发生时职务：{ix.unit_name(s.unit)}{L.label(s.post)}"
-                           + (f"（分管：{'、'.join(p.portfolio)}）" if p is not None and p.portfolio else ""))
+        basic.item(f"问题发生时职务：{ix.unit_name(s.unit)}{L.label(s.post)}")
         basic.item(f"任职时间：{tenure or '案卷未载'}")
         basic.item(f"现任职务：{ix.post_now(s)}")
     else:
@@ -226,7 +224,8 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
         handling.item(f"决定（实施）主体：{r.decided_by}")
         handling.p(f"理由：{L.plain(r.reason)}")
         _execution(execution, appeal, r, cls)
-    return Part(number, f"{name}（{ix.unit_name(s.unit)}{' ' + L.label(s.post) if s.post else ' 领导班子'}）",
+    heading = f"{name}（{ix.unit_name(s.unit)} {L.label(s.post)}）" if kind == "person" else f"{name}（领导班子）"
+    return Part(number, heading,
                 r.id, r.track, r.outcome, secs, _chain(r, ix, book))
 
 
@@ -240,9 +239,8 @@ def _class_text(cls: str) -> str:
 def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str) -> None:
     if cls == L.ACCOUNTABILITY:
         execution.item(ACCOUNTABILITY_EXECUTION["text"])
-        execution.p("依据：" + ACCOUNTABILITY_EXECUTION["cite"]
-                    + ("" if ACCOUNTABILITY_EXECUTION["verified"] else UNVERIFIED))
-        execution.item("受到问责的领导干部应当向问责决定机关写出书面检讨，并在民主生活会或者其他党的会议上作出深刻检查。")
+        if r.subject.kind == "person":
+            execution.item("受到问责的领导干部应当向问责决定机关写出书面检讨，并在民主生活会或者其他党的会议上作出深刻检查。")
         appeal.p(ACCOUNTABILITY_APPEAL["text"])
         appeal.p("依据：" + ACCOUNTABILITY_APPEAL["cite"]
                                  + ("" if ACCOUNTABILITY_APPEAL["verified"] else UNVERIFIED))
@@ -258,6 +256,9 @@ def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str)
             "case_referral": "移送审查调查：将问题线索移送有管辖权的纪检监察机关依规依纪依法审查调查。",
             "removal_from_post": "免职：按干部管理权限办理免职手续。",
         }.get(m, f"{L.label(m)}：按干部管理权限办理。"))
+    if cls == L.ACCOUNTABILITY:
+        execution.p("依据：" + ACCOUNTABILITY_EXECUTION["cite"]
+                    + ("" if ACCOUNTABILITY_EXECUTION["verified"] else UNVERIFIED))
 
 
 def _proposer(r: Recommendation, ix: CaseIndex) -> str:

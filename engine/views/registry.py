@@ -29,10 +29,10 @@ def _determination_json(det, *_args, **_ctx) -> str:
     return to_json_line(det) + "\n"
 
 
-def _explain_text(det, book=None, **_ctx) -> str:
+def _explain_text(det, book=None, case=None, **_ctx) -> str:
     from .text import render_explain
 
-    return render_explain(det, book)
+    return render_explain(det, book, case)
 
 
 def _case_html(det, case, book, **_ctx) -> str:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..summary import Diff, Summary
-from ..vocab import LABELS
+from . import labels as L
 
 REJECTS_SHOWN = 20
 
@@ -24,8 +24,10 @@ def _console(width: int | None) -> tuple[Console, io.StringIO]:
 
 
 def _label(key: str) -> str:
-    zh = LABELS.get(key.split(":")[-1])
-    return f"{key} {zh}" if zh else key
+    """`township 乡镇(街道)党委`, `disciplinary:warning 党内警告`: the id, then its label."""
+    last = key.split(":")[-1]
+    zh = L.label(last)
+    return f"{key} {zh}" if zh != last else key
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:

@@ -115,7 +115,7 @@ def render_list(book: Rulebook, list_name: str | None, tier: str | None, on=None
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_explain(det: Determination, book: Rulebook | None = None) -> str:
+def render_explain(det: Determination, book: Rulebook | None = None, case: Case | None = None) -> str:
     """The trace behind each recommendation: rules, lapses, relations, baseline, steps; and who
     was left out for not holding the post."""
     lines = ["【推理轨迹】"]
@@ -132,8 +132,11 @@ def render_explain(det: Determination, book: Rulebook | None = None) -> str:
         for s in r.trace.steps:
             lines.append(f"    情节 {L.label(s.circumstance, book)}：{L.label(s.effect) if s.effect != 'exempt' else '免予问责'}"
                          + (f"{s.steps}档" if s.effect != "exempt" else ""))
+    people = {p.id: p.name for p in case.people if p.name} if case is not None else {}
     for e in det.trace.excluded:
-        lines.append(f"  排除 {e.get('person', '')}（{L.label(e.get('relation'))}，问题 {e.get('lapse', '')}）："
+        pid = e.get("person", "")
+        who = people.get(pid, pid)
+        lines.append(f"  排除 {who}（{L.label(e.get('relation'))}，问题 {e.get('lapse', '')}）："
                      f"{_excluded_reason(e.get('reason', ''))}")
     return "\n".join(lines) + "\n"
 
