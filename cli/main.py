@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from duidan.cli.common import CommandError
 from duidan.errors import EngineFault, InputError
 
 
@@ -25,8 +26,7 @@ def load_book(rulebook: str | None):
     try:
         return load_rulebook(rulebook)
     except InputError as e:
-        fail(f"invalid rulebook: {e.message}")
-        sys.exit(1)
+        raise CommandError(f"invalid rulebook: {e.message}") from None
 
 
 RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,

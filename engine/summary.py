@@ -1,5 +1,5 @@
 """What a stored run says, as data: counts, the clauses most often breached, the per-unit
-scorecard (对单考核), and what changed between two runs. Rendering is the CLI's business.
+scorecard (对单考核), and what changed between two runs. Rendering is a view (duidan.views.tables).
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from .determination import TraceOut
 from .store import Run, Store
 
 
@@ -130,14 +131,15 @@ def diff(store: Store, run_a: int, run_b: int) -> Diff:
 
     determinations: dict[tuple[int, str], dict] = {}
 
-    def traces(run_id: int, rec: dict | None) -> dict | None:
-        """The stored trace of a recommendation row: the rule matches and circumstance steps."""
+    def traces(run_id: int, rec: dict | None) -> TraceOut | None:
+        """The stored trace of a recommendation row, typed: the rule matches and circumstance steps."""
         if rec is None:
             return None
         key = (run_id, rec["case_id"])
         if key not in determinations:
             determinations[key] = store.determination(run_id, rec["case_id"])
-        return next(r["trace"] for r in determinations[key]["recommendations"] if r["id"] == rec["rec_id"])
+        return TraceOut.model_validate(
+            next(r["trace"] for r in determinations[key]["recommendations"] if r["id"] == rec["rec_id"]))
 
     changes: list[Change] = []
     unchanged = 0
@@ -161,24 +163,23 @@ def _ladder(form: str | None, sanction: str | None) -> str:
     return form_key(form, sanction) if form else "none"
 
 
-def _trace_changes(before: dict | None, after: dict | None) -> list[str]:
+def _trace_changes(before: TraceOut | None, after: TraceOut | None) -> list[str]:
     """What moved in the decision's chain: rule matches (per lapse) and circumstance steps."""
-    old = {(m["rule"], m["lapse"]): m for m in (before or {}).get("matches", [])}
-    new = {(m["rule"], m["lapse"]): m for m in (after or {}).get("matches", [])}
+    old = {(m.rule, m.lapse): m for m in (before.matches if before else [])}
+    new = {(m.rule, m.lapse): m for m in (after.matches if after else [])}
     why = []
     for rule, lapse in sorted(old.keys() | new.keys()):
         a, b = old.get((rule, lapse)), new.get((rule, lapse))
         if a is None:
-            why.append(f"rule {rule} now applies to {lapse} ({_ladder(b['form'], b['sanction'])})")
+            why.append(f"rule {rule} now applies to {lapse} ({_ladder(b.form, b.sanction)})")
         elif b is None:
             why.append(f"rule {rule} no longer applies to {lapse}")
-        elif (a["form"], a["sanction"]) != (b["form"], b["sanction"]):
-            why.append(f"rule {rule} on {lapse}: {_ladder(a['form'], a['sanction'])} → "
-                       f"{_ladder(b['form'], b['sanction'])}")
-        elif a["in_force"] != b["in_force"]:
-            why.append(f"rule {rule} on {lapse}: its list {'is' if b['in_force'] else 'is not'} in force")
-    if before and after and before["shift"] != after["shift"]:
-        why.append(f"circumstances: {before['shift']:+d} → {after['shift']:+d} steps")
+        elif (a.form, a.sanction) != (b.form, b.sanction):
+            why.append(f"rule {rule} on {lapse}: {_ladder(a.form, a.sanction)} → {_ladder(b.form, b.sanction)}")
+        elif a.in_force != b.in_force:
+            why.append(f"rule {rule} on {lapse}: its list {'is' if b.in_force else 'is not'} in force")
+    if before and after and before.shift != after.shift:
+        why.append(f"circumstances: {before.shift:+d} → {after.shift:+d} steps")
     return why
 
 
