@@ -292,7 +292,8 @@ def _chain(r: Recommendation, ix: CaseIndex, book: Rulebook) -> list[list[ChainN
             seen.add(m.lapse)
             lapses.append(ChainNode("lapse", f"{m.lapse} {L.label(ix.lapses[m.lapse].kind)}", ix.period(m.lapse)))
         rules.append(ChainNode("rule", L.label(m.rule, book),
-                               f"{L.label(m.relation)}，{L.label(m.effect)}", muted=not m.in_force))
+                               f"依据{m.lapse}：{L.label(m.relation)}，{L.label(m.effect)}"
+                               + ("" if m.in_force else "（清单当时未施行，不计）"), muted=not m.in_force))
     for c in r.clauses:
         if c.id not in seen:
             seen.add(c.id)
