@@ -22,7 +22,8 @@ def case_report(path: str | Path, rulebook: str | Path | Rulebook | None = None)
     from .api import Evaluator
 
     book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
-    case = load_case(path)
+    domain = getattr(book, "domain", None)   # a rulebook with its own vocabulary reads the case with it
+    case = load_case(path, domain) if domain is not None else load_case(path)
     det = Evaluator(book).evaluate(case, str(path))
     return CaseReport(det, case, book)
 

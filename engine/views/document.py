@@ -12,7 +12,7 @@ from ..case import Case
 from ..determination import Determination, Recommendation
 from ..rulebook import Rulebook
 from . import labels as L
-from .facts import CaseIndex
+from .facts import CaseIndex, baseline
 from .text import verdict
 
 NUMERALS = "一二三四五六七八九十"
@@ -118,13 +118,13 @@ class Document:
 
 def build_document(det: Determination, case: Case, book: Rulebook) -> Document:
     """Everything the 问责建议 says, from the determination, its case and the rulebook's labels."""
-    ix = CaseIndex(case)
+    ix = CaseIndex(case, book)
     decided = [r for r in det.recommendations if r.outcome != "undetermined"]
     parts = [_part(numeral(i + 1) + "、", r, ix, book) for i, r in enumerate(decided)]
-    pending = [f"{ix.subject_line(r.subject)}的{L.label(r.track)}已立项，尚需查明："
-               f"{'、'.join(L.label(k) for k in r.missing) or '相关履职事实'}（涉及{'、'.join(r.findings + r.violations)}）"
+    pending = [f"{ix.subject_line(r.subject)}的{L.label(r.track, book)}已立项，尚需查明："
+               f"{'、'.join(L.label(k, book) for k in r.missing) or '相关履职事实'}（涉及{'、'.join(r.findings + r.violations)}）"
                for r in det.recommendations if r.outcome == "undetermined"]
-    unmatched = [f"{lid} {L.label(ix.lapses[lid].kind)}（{ix.period(lid)}）" for lid in det.unmatched]
+    unmatched = [f"{lid} {L.label(ix.lapses[lid].kind, book)}（{ix.period(lid)}）" for lid in det.unmatched]
     title = f"关于{det.title or det.case}的问责建议"
     meta = [("案件编号", det.case), ("审查日", str(det.reviewed_on)),
             ("规则库", f"{det.rulebook.name} {det.rulebook.edition}"), ("摘要", det.digest)]
@@ -152,23 +152,23 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
 
     # 基本情况
     if kind == "person":
-        basic.p(f"{name}，{ix.unit_name(s.unit)}{L.label(s.post)}。")
+        basic.p(f"{name}，{ix.unit_name(s.unit)}{L.label(s.post, book)}。")
         tenure = ix.tenure(s)
-        basic.item(f"问题发生时职务：{ix.unit_name(s.unit)}{L.label(s.post)}")
+        basic.item(f"问题发生时职务：{ix.unit_name(s.unit)}{L.label(s.post, book)}")
         basic.item(f"任职时间：{tenure or '案卷未载'}")
         basic.item(f"现任职务：{ix.post_now(s)}")
     else:
-        basic.p(f"{name}，{L.label(s.tier)}，作为领导班子整体接受审查。")
-    basic.item(f"责任类型：{L.label(r.track)}" + (f"，{L.grade_label(r.grade)}" if r.track != "direct" else ""))
+        basic.p(f"{name}，{L.label(s.tier, book)}，作为领导班子整体接受审查。")
+    basic.item(f"责任类型：{L.label(r.track, book)}" + (f"，{L.grade_label(r.grade, book)}" if r.track != "direct" else ""))
 
     # 问责事实 / 违纪违法事实: prose built from the case
     for lid in r.findings + r.violations:
         lapse = ix.lapses[lid]
-        what = L.label(lapse.kind)
+        what = L.label(lapse.kind, book)
         where = ix.unit_name(getattr(lapse, "unit", None) or s.unit)
         if getattr(lapse, "person", None):
             who = ix.people.get(lapse.person)
-            where = f"{ix.unit_name(who.unit)}{L.label(who.post)}{who.name or who.id}" if who else where
+            where = f"{ix.unit_name(who.unit)}{L.label(who.post, book)}{who.name or who.id}" if who else where
         facts_text = "，".join(ix.lapse_facts(lid))
         sentence = f"{ix.period(lid)}期间，{where}存在“{what}”问题"
         if lapse.description:
@@ -177,13 +177,13 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
             sentence += f"（{facts_text}）"
         facts.item(sentence.rstrip("。") + f"。〔{lid}〕")
     if kind == "person" and ix.tenure(s):
-        facts.p(f"上述问题发生期间，{name}任{ix.unit_name(s.unit)}{L.label(s.post)}"
-                                f"（任职{ix.tenure(s)}），对问题负有{L.grade_label(r.grade)}。")
+        facts.p(f"上述问题发生期间，{name}任{ix.unit_name(s.unit)}{L.label(s.post, book)}"
+                                f"（任职{ix.tenure(s)}），对问题负有{L.grade_label(r.grade, book)}。")
 
     # 依据: each clause quoted in its edition, each article cited
     for c in r.clauses:
         lst = book.lists.get(c.list)
-        title = lst.title if lst is not None else L.label(c.list)
+        title = lst.title if lst is not None else L.label(c.list, book)
         basis.item(f"《{title}》（{c.edition}版）{c.id}：“{c.text}”")
     for b in r.basis:
         basis.item(_cite(b))
@@ -195,16 +195,17 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
         info = book.circumstances.get(c.kind)
         step = next((st for st in r.trace.steps if st.circumstance == c.kind), None)
         effect = ("依规可免予问责" if step and step.effect == "exempt" else
-                  f"{L.label(step.effect)}{step.steps}档" if step else "未作调整")
+                  f"{L.label(step.effect, book)}{step.steps}档" if step else "未作调整")
         cite = f"（{'；'.join(_cite(b) for b in info.basis)}）" if info is not None and info.basis else ""
         note = f"：{c.note}" if c.note else ""
         circ.item(f"{L.circumstance_text(c.kind, book)}{note}，{effect}{cite}。")
     for lid in r.violations:
         v = ix.lapses[lid]
-        circ.item(f"{lid}情节{L.label(v.severity)}" + (
+        circ.item(f"{lid}情节{L.label(v.severity, book)}" + (
             f"，{'，'.join(x for x in ix.lapse_facts(lid) if not x.startswith('情节'))}" if v.facts else "") + "。")
-    base = L.form_text(r.trace.baseline["form"], r.trace.baseline["sanction"], book, kind)
-    if r.trace.baseline["form"]:
+    base_form, base_sanction = baseline(r)
+    base = L.form_text(base_form, base_sanction, book, kind)
+    if base_form:
         circ.p(f"按所对照的规则，基准处理为{base}；综合上述情节，净调整{r.trace.shift:+d}档。"
                                if r.trace.steps else f"按所对照的规则，基准处理为{base}；无从轻、从重或免责情节。")
 
@@ -219,12 +220,12 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
         handling.item(f"处理性质：{_class_text(cls)}")
         handling.item(f"处理方式：{L.form_text(r.form, r.sanction, book, kind)}")
         if r.measures:
-            handling.item(f"附加措施：{'、'.join(L.label(m) for m in r.measures)}")
+            handling.item(f"附加措施：{'、'.join(L.label(m, book) for m in r.measures)}")
         handling.item(f"建议提出：{_proposer(r, ix)}")
         handling.item(f"决定（实施）主体：{r.decided_by}")
         handling.p(f"理由：{L.plain(r.reason)}")
-        _execution(execution, appeal, r, cls)
-    heading = f"{name}（{ix.unit_name(s.unit)} {L.label(s.post)}）" if kind == "person" else f"{name}（领导班子）"
+        _execution(execution, appeal, r, cls, book)
+    heading = f"{name}（{ix.unit_name(s.unit)} {L.label(s.post, book)}）" if kind == "person" else f"{name}（领导班子）"
     return Part(number, heading,
                 r.id, r.track, r.outcome, secs, _chain(r, ix, book))
 
@@ -236,7 +237,7 @@ def _class_text(cls: str) -> str:
             L.ORGANIZATIONAL: "组织处理（直接责任人）"}.get(cls, cls)
 
 
-def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str) -> None:
+def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str, book: Rulebook) -> None:
     if cls == L.ACCOUNTABILITY:
         execution.item(ACCOUNTABILITY_EXECUTION["text"])
         if r.subject.kind == "person":
@@ -255,7 +256,7 @@ def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str)
             "rectification_deadline": "限期整改：明确整改时限，整改完成后书面报告整改情况。",
             "case_referral": "移送审查调查：将问题线索移送有管辖权的纪检监察机关依规依纪依法审查调查。",
             "removal_from_post": "免职：按干部管理权限办理免职手续。",
-        }.get(m, f"{L.label(m)}：按干部管理权限办理。"))
+        }.get(m, f"{L.label(m, book)}：按干部管理权限办理。"))
     if cls == L.ACCOUNTABILITY:
         execution.p("依据：" + ACCOUNTABILITY_EXECUTION["cite"]
                     + ("" if ACCOUNTABILITY_EXECUTION["verified"] else UNVERIFIED))
@@ -290,15 +291,15 @@ def _chain(r: Recommendation, ix: CaseIndex, book: Rulebook) -> list[list[ChainN
     for m in r.trace.matches:
         if m.lapse not in seen:
             seen.add(m.lapse)
-            lapses.append(ChainNode("lapse", f"{m.lapse} {L.label(ix.lapses[m.lapse].kind)}", ix.period(m.lapse)))
+            lapses.append(ChainNode("lapse", f"{m.lapse} {L.label(ix.lapses[m.lapse].kind, book)}", ix.period(m.lapse)))
         rules.append(ChainNode("rule", L.label(m.rule, book),
-                               f"依据{m.lapse}：{L.label(m.relation)}，{L.label(m.effect)}"
+                               f"依据{m.lapse}：{L.label(m.relation, book)}，{L.label(m.effect, book)}"
                                + ("" if m.in_force else "（清单当时未施行，不计）"), muted=not m.in_force))
     for c in r.clauses:
         if c.id not in seen:
             seen.add(c.id)
-            clauses.append(ChainNode("clause", c.id, f"{L.label(c.list)}清单 {c.edition}版"))
-    subject = [ChainNode("subject", ix.subject_name(r.subject), ix.tenure(r.subject) or L.label(r.subject.tier))]
-    form = [ChainNode("form", verdict(r, book) if r.outcome == "accountable" else L.label(r.outcome),
-                      L.grade_label(r.grade))]
+            clauses.append(ChainNode("clause", c.id, f"{L.label(c.list, book)}清单 {c.edition}版"))
+    subject = [ChainNode("subject", ix.subject_name(r.subject), ix.tenure(r.subject) or L.label(r.subject.tier, book))]
+    form = [ChainNode("form", verdict(r, book) if r.outcome == "accountable" else L.label(r.outcome, book),
+                      L.grade_label(r.grade, book))]
     return [col for col in (lapses, rules, clauses, subject, form) if col]

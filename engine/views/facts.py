@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from ..case import Case, Person
 from ..determination import SubjectOut
+from ..rulebook import Rulebook
 from . import labels as L
 
 
+def baseline(rec) -> tuple[str | None, str | None]:
+    """The (form, sanction) a recommendation started from, before circumstances."""
+    b = rec.trace.baseline
+    return (b["form"], b["sanction"]) if isinstance(b, dict) else (b.form, b.sanction)
+
+
 class CaseIndex:
-    def __init__(self, case: Case):
+    def __init__(self, case: Case, book: Rulebook | None = None):
         self.case = case
+        self.book = book
         self.units = {u.id: u for u in case.units}
         self.people = {p.id: p for p in case.people}
         self.lapses = {f.id: f for f in case.findings} | {v.id: v for v in case.violations}
@@ -27,8 +35,8 @@ class CaseIndex:
 
     def subject_line(self, s: SubjectOut) -> str:
         if s.kind == "unit":
-            return f"{self.subject_name(s)}（{L.label(s.tier)}，领导班子）"
-        return f"{self.subject_name(s)}（{self.unit_name(s.unit)} {L.label(s.post)}）"
+            return f"{self.subject_name(s)}（{L.label(s.tier, self.book)}，领导班子）"
+        return f"{self.subject_name(s)}（{self.unit_name(s.unit)} {L.label(s.post, self.book)}）"
 
     def tenure(self, s: SubjectOut) -> str:
         """`2017-05-01至2020-12-31` / `2022-03-01起至今`; empty for a unit or an unrecorded tenure."""
@@ -46,7 +54,7 @@ class CaseIndex:
         if p is None:
             return ""
         if p.to is None or p.to >= self.reviewed_on:
-            return f"现仍任{self.unit_name(p.unit)}{L.label(p.post)}"
+            return f"现仍任{self.unit_name(p.unit)}{L.label(p.post, self.book)}"
         return f"已于{p.to.isoformat()}离任，现任职务案卷未载"
 
     def period(self, lid: str) -> str:
@@ -58,7 +66,7 @@ class CaseIndex:
         out = []
         severity = getattr(lapse, "severity", None)
         if severity:
-            out.append(f"情节{L.label(severity)}")
+            out.append(f"情节{L.label(severity, self.book)}")
         out += [L.fact_text(k, v) for k, v in lapse.facts.items()]
         return out
 
@@ -66,7 +74,7 @@ class CaseIndex:
         lapse = self.lapses[lid]
         extra = "，".join([self.period(lid), *self.lapse_facts(lid)])
         desc = f"　{lapse.description}" if lapse.description else ""
-        return f"{lid} {L.label(lapse.kind)}（{extra}）{desc}"
+        return f"{lid} {L.label(lapse.kind, self.book)}（{extra}）{desc}"
 
     def circumstances_of(self, s: SubjectOut):
         return [c for c in self.case.circumstances if c.subject == s.id]

@@ -68,7 +68,7 @@ def _stacked(title: str, groups: dict[str, Counter], rep: RunReport, what: str) 
                                        truncate_legend=-1, truncate_label=-1))
     chart.title = title
     keys = sorted(groups)
-    chart.x_labels = [_wide(L.label(k)) for k in keys]
+    chart.x_labels = [_wide(L.label(k, rep.book)) for k in keys]
     forms = sorted({f for c in groups.values() for f in c})
     for f in forms:
         chart.add(_wide(form_key_label(f, rep.book)), [groups[k].get(f, 0) or None for k in keys])

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import re
 
-from .. import vocab as V
 from ..rulebook import Rulebook
+
+try:
+    from ..vocab import LABELS as _VOCAB_LABELS
+
+    def _fallback(key: str) -> str:
+        return _VOCAB_LABELS.get(key, key)
+except ImportError:   # the vocabulary moved into rulebook data: the bundled domain labels it
+    def _fallback(key: str) -> str:
+        from ..domain import bundled_domain
+
+        return bundled_domain().label(key)
 
 # Labels the vocabulary does not carry yet: relations (who a rule's subject is, relative to the
 # lapse), a rule's effect, and the direction of a circumstance.
@@ -36,21 +46,25 @@ ORGANIZATIONAL = "组织处理"       # the violator's non-disciplinary handling
 
 
 def label(key: str | None, book: Rulebook | None = None, *, subject: str = "person") -> str:
-    """The Chinese label of an id: a form (for a `subject` of kind person/unit), a circumstance,
-    a rule, a tier, post, relation, kind, outcome or grade. Unknown ids come back unchanged."""
+    """The Chinese label of an id: a form (for a `subject` of kind person/unit), a rule (its title),
+    a circumstance, tier, post, relation, kind, outcome or grade. Unknown ids come back unchanged."""
     if not key:
         return ""
     if book is not None:
         form = book.forms.get((subject, key)) or book.forms.get(("person", key))
         if form is not None:
             return form.label
-        circ = book.circumstances.get(key)
-        if circ is not None:
-            return V.LABELS.get(key) or circ.label
         rule = book.rule_index.get(key)
         if rule is not None:
             return rule.title
-    return V.LABELS.get(key) or _MORE.get(key, key)
+        own = getattr(book, "label", None)          # a rulebook that carries its own labels
+        if own is not None and own(key) != key:
+            return own(key)
+        circ = book.circumstances.get(key)
+        if circ is not None and _fallback(key) == key:
+            return circ.label
+    found = _fallback(key)
+    return found if found != key else _MORE.get(key, key)
 
 
 def circumstance_text(kind: str, book: Rulebook | None) -> str:
@@ -60,8 +74,14 @@ def circumstance_text(kind: str, book: Rulebook | None) -> str:
     return label(kind)
 
 
-def grade_label(grade: str) -> str:
-    return label("direct_grade" if grade == "direct" else grade)
+def grade_label(grade: str, book: Rulebook | None = None) -> str:
+    """A grade of responsibility; `direct` and `supervisory` share their ids with tracks, so their
+    grade labels are filed as `direct_grade` / `supervisory_grade` where a rulebook has them."""
+    if grade in ("direct", "supervisory"):
+        found = label(f"{grade}_grade", book)
+        if found != f"{grade}_grade":
+            return found
+    return label(grade, book)
 
 
 def form_text(form: str | None, sanction: str | None, book: Rulebook | None = None,
@@ -70,7 +90,7 @@ def form_text(form: str | None, sanction: str | None, book: Rulebook | None = No
         return "无"
     text = label(form, book, subject=subject)
     if form == "disciplinary" and sanction:
-        text += f"（{label(sanction)}）"
+        text += f"（{label(sanction, book)}）"
     return text
 
 
@@ -99,8 +119,7 @@ _ID_GLOSS = re.compile(r"(?<![A-Za-z0-9_])([a-z][a-z0-9_]*)（([^（）]*)）")
 def plain(sentence: str) -> str:
     """A sentence written as `id（label）` pairs, with the ids dropped: `problem_not_detected（应发现
     未发现）` → `应发现未发现`. For reason sentences written before labels moved to the view."""
-    return _ID_GLOSS.sub(lambda m: m.group(2) if m.group(1) in V.LABELS or m.group(1) in _MORE else m.group(0),
-                         sentence)
+    return _ID_GLOSS.sub(lambda m: m.group(2), sentence)
 
 
 def amount_text(value) -> str:
