@@ -56,9 +56,10 @@ def render_xlsx(rep: RunReport) -> bytes:
            [[c["id"], c["list"], c["text"], c["count"]] for c in view.clauses])
     _sheet(wb, "退回", ["来源", "行", "案件", "阶段", "原因"],
            [[x["source"], x["line"], x["case_id"] or "", x["stage"], x["reason"]] for x in view.rejects])
-    stamp = rep.summary.run.started_at or dt.datetime(2000, 1, 1)
+    started = rep.summary.run.started_at or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    stamp = started.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
     wb.properties.creator = "duidan"
-    wb.properties.created = wb.properties.modified = stamp.replace(tzinfo=None, microsecond=0)
+    wb.properties.created = wb.properties.modified = stamp
     buf = io.BytesIO()
     wb.save(buf)
-    return deterministic_zip(buf.getvalue())
+    return deterministic_zip(buf.getvalue(), modified=stamp.isoformat() + "Z")
