@@ -138,7 +138,7 @@ def test_document_states_appeal_and_who_decides(evaluator):
     doc = build_document(det, case, evaluator.rulebook)
     head = doc.parts[0]
     text = "\n".join(t for s in head.sections for _k, t in s.numbered())
-    assert "自收到问责决定之日起1个月内" in text and "第二十二条" in text
+    assert "自收到问责决定之日起1个月内" in text and "问责条例》（2019）第20条" in text
     assert "未能对照公开文本核实" in text     # the citation is flagged until checked against the text
     assert "建议提出：安宁镇纪委" in text and "决定（实施）主体" in text
     direct = next(p for p in doc.parts if p.track == "direct")

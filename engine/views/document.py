@@ -35,20 +35,23 @@ def section_titles(track: str) -> list[str]:
     return [BASIC, FACTS_DIRECT if track == "direct" else FACTS, BASIS, CIRCUMSTANCES, HANDLING, EXECUTION, APPEAL]
 
 
-# The appeal and execution provisions the document cites. The article numbers and the one-month
-# periods are stated as the authors read the 2019 text of 中国共产党问责条例; they could not be checked
-# against a published copy while this was written, so the document says so (`verified`).
+# The appeal and execution provisions the document cites. A rulebook with an instruments table
+# supplies them (provisions `accountability_regulation/appeal` and `/execution`, cited in the edition
+# in force at review, with its own verified flag); otherwise these are used. The article numbers
+# could not be checked against a published copy of the 2019 text, so the document says so.
 ACCOUNTABILITY_APPEAL = {
     "text": "对问责决定不服的，可以自收到问责决定之日起1个月内，向问责决定机关提出书面申诉。"
             "问责决定机关接到书面申诉后，应当在1个月内作出申诉处理决定，并以书面形式告知。申诉期间，不停止问责决定的执行。",
-    "cite": "《中国共产党问责条例》（2019）第二十二条",
+    "ref": "accountability_regulation/appeal",
+    "cite": "《中国共产党问责条例》（2019）第20条",
     "verified": False,
 }
 ACCOUNTABILITY_EXECUTION = {
     "text": "问责决定作出后，应当及时向被问责党组织、被问责领导干部及其所在党组织宣布并督促执行；"
-            "有关问责情况应当向组织部门通报，问责决定材料归入被问责领导干部个人档案；"
+            "有关问责情况应当向组织部门通报，问责决定材料归入被问责领导干部档案；"
             "涉及组织调整或者组织处理的，应当在1个月内办理完毕相应手续。",
-    "cite": "《中国共产党问责条例》（2019）第二十条",
+    "ref": "accountability_regulation/execution",
+    "cite": "《中国共产党问责条例》（2019）第16条",
     "verified": False,
 }
 UNVERIFIED = "（条文序号与期限未能对照公开文本核实，出具前请核对）"
@@ -133,7 +136,7 @@ def build_document(det: Determination, case: Case, book: Rulebook) -> Document:
     notes = []
     if any(L.form_class(p.track, _rec(det, p.rec_id).form, book, _rec(det, p.rec_id).subject.kind) == L.ACCOUNTABILITY
            for p in parts if p.outcome == "accountable"):
-        notes.append("执行要求、申诉权利所引《中国共产党问责条例》条文" + UNVERIFIED)
+        notes.append("执行要求、申诉权利所引《中国共产党问责条例》条文，凡标注未核实的，出具前请对照正式文本核对。")
     return Document(title, det.case, meta, preface, parts, pending, unmatched, notes)
 
 
@@ -224,7 +227,7 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
         handling.item(f"建议提出：{_proposer(r, ix)}")
         handling.item(f"决定（实施）主体：{r.decided_by}")
         handling.p(f"理由：{L.plain(r.reason)}")
-        _execution(execution, appeal, r, cls, book)
+        _execution(execution, appeal, r, cls, book, ix.reviewed_on)
     heading = f"{name}（{ix.unit_name(s.unit)} {L.label(s.post, book)}）" if kind == "person" else f"{name}（领导班子）"
     return Part(number, heading,
                 r.id, r.track, r.outcome, secs, _chain(r, ix, book))
@@ -237,14 +240,24 @@ def _class_text(cls: str) -> str:
             L.ORGANIZATIONAL: "组织处理（直接责任人）"}.get(cls, cls)
 
 
-def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str, book: Rulebook) -> None:
+def provision_cite(book: Rulebook, provision: dict, day) -> str:
+    """`依据：…` for an appeal or execution provision: from the rulebook's instruments table when it
+    has one (the edition in force on `day`), else the built-in citation; flagged when unverified."""
+    table = getattr(book, "instruments", None)
+    if table is not None and provision["ref"] in table.refs:
+        c = table.cite(provision["ref"], day)
+        if c is not None:
+            return f"依据：《{c.title}》（{c.edition}）{c.article}" + ("" if c.verified else UNVERIFIED)
+    return "依据：" + provision["cite"] + ("" if provision["verified"] else UNVERIFIED)
+
+
+def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str, book: Rulebook, day) -> None:
     if cls == L.ACCOUNTABILITY:
         execution.item(ACCOUNTABILITY_EXECUTION["text"])
         if r.subject.kind == "person":
             execution.item("受到问责的领导干部应当向问责决定机关写出书面检讨，并在民主生活会或者其他党的会议上作出深刻检查。")
         appeal.p(ACCOUNTABILITY_APPEAL["text"])
-        appeal.p("依据：" + ACCOUNTABILITY_APPEAL["cite"]
-                                 + ("" if ACCOUNTABILITY_APPEAL["verified"] else UNVERIFIED))
+        appeal.p(provision_cite(book, ACCOUNTABILITY_APPEAL, day))
     elif cls == L.DISCIPLINE:
         execution.item("依照《中国共产党纪律处分条例》规定的权限和程序作出处分决定，处分决定向本人宣布并归入本人档案。")
         appeal.p(DISCIPLINE_APPEAL)
@@ -258,8 +271,7 @@ def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str,
             "removal_from_post": "免职：按干部管理权限办理免职手续。",
         }.get(m, f"{L.label(m, book)}：按干部管理权限办理。"))
     if cls == L.ACCOUNTABILITY:
-        execution.p("依据：" + ACCOUNTABILITY_EXECUTION["cite"]
-                    + ("" if ACCOUNTABILITY_EXECUTION["verified"] else UNVERIFIED))
+        execution.p(provision_cite(book, ACCOUNTABILITY_EXECUTION, day))
 
 
 def _proposer(r: Recommendation, ix: CaseIndex) -> str:
