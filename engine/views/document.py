@@ -187,7 +187,7 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
     for c in r.clauses:
         lst = book.lists.get(c.list)
         title = lst.title if lst is not None else L.label(c.list, book)
-        basis.item(f"《{title}》（{c.edition}版）{c.id}：“{c.text}”")
+        basis.item(f"《{title}》（{L.edition_text(c.edition, book)}）{c.id}：“{c.text}”")
     for b in r.basis:
         basis.item(_cite(b))
     if not basis.blocks:
@@ -310,7 +310,7 @@ def _chain(r: Recommendation, ix: CaseIndex, book: Rulebook) -> list[list[ChainN
     for c in r.clauses:
         if c.id not in seen:
             seen.add(c.id)
-            clauses.append(ChainNode("clause", c.id, f"{L.label(c.list, book)}清单 {c.edition}版"))
+            clauses.append(ChainNode("clause", c.id, f"{L.label(c.list, book)}清单 {L.edition_text(c.edition, book)}"))
     subject = [ChainNode("subject", ix.subject_name(r.subject), ix.tenure(r.subject) or L.label(r.subject.tier, book))]
     form = [ChainNode("form", verdict(r, book) if r.outcome == "accountable" else L.label(r.outcome, book),
                       L.grade_label(r.grade, book))]

@@ -35,6 +35,7 @@ _MORE: dict[str, str] = {
     "person": "个人", "team": "领导班子", "principal": "主要负责人",
     "established": "事实已认定", "opened": "已立项待查", "out_of_force": "清单当时未施行",
     "minor": "一般", "serious": "较重", "major": "严重",
+    "national": "清单施行前的国家规定",
     "direct_grade": "直接责任",
 }
 
@@ -94,11 +95,34 @@ def form_text(form: str | None, sanction: str | None, book: Rulebook | None = No
     return text
 
 
+EDUCATION_FORMS = ("talk", "criticism", "written_self_criticism")
+
+
 def _is_article_8(form: str, book: Rulebook | None, subject: str) -> bool:
+    """Is `form` one of the forms of 问责条例 第8条? Read from what the rulebook cites for the form:
+    a citation in text, or a reference into the rulebook's instruments table. A form the rulebook
+    cites nothing for falls back to the list: all but talk, criticism, written self-criticism."""
     info = book.forms.get((subject, form)) if book is not None else None
-    if info is not None:
-        return any("问责条例" in b and "第8条" in b for b in info.basis)
-    return form not in ("talk", "criticism", "written_self_criticism")
+    if info is None or not info.basis:
+        return form not in EDUCATION_FORMS
+    return any(_cites_article_8(str(b), book) for b in info.basis)
+
+
+def _cites_article_8(basis: str, book: Rulebook) -> bool:
+    if "问责条例" in basis and "第8条" in basis:
+        return True
+    table = getattr(book, "instruments", None)
+    if table is not None and basis in table.refs:
+        inst, prov = table.provision(basis)
+        newest = inst.editions[-1].edition
+        return "问责条例" in inst.title and prov.articles.get(newest) == "第8条"
+    return False
+
+
+def edition_text(edition: str, book: Rulebook | None = None) -> str:
+    """A list edition as cited: `2018-01版`; a named edition (the national baseline a list is held
+    to before it was issued) by its label."""
+    return f"{edition}版" if edition[:1].isdigit() else label(edition, book)
 
 
 def form_class(track: str, form: str | None, book: Rulebook | None = None, subject: str = "person") -> str:

@@ -65,7 +65,7 @@ def render_text(det: Determination, case: Case, book: Rulebook | None = None) ->
             if r.outcome != "undetermined":
                 out.append(f"    决定　{r.decided_by}")
             for c in r.clauses:
-                out.append(f"    条款　{c.id}（{c.edition}版）{c.text}")
+                out.append(f"    条款　{c.id}（{L.edition_text(c.edition, book)}）{c.text}")
             if r.basis:
                 out.append(f"    依据　{'；'.join(r.basis)}")
             for lid in r.findings + r.violations:
