@@ -29,6 +29,7 @@ from typing import Any
 from .case import Finding, Person, Unit, fact_value_problem, parse_case
 from .documents import canonical_json, parse_text, read_document, sha256, validate
 from .errors import InputError, closest, unknown
+from .spellings import convert, loose_date as _date
 
 SUFFIXES = {".yaml": "document", ".yml": "document", ".json": "document", ".jsonl": "jsonl", ".csv": "csv"}
 
@@ -255,11 +256,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("case_id", "kind", "unit", "date")
 CASE_LEVEL = ("title", "reviewed_on")
 NOT_FACTS = {"case_id", *CASE_LEVEL, "finding_id", "kind", "unit", "date", "from", "area", "persons", "description"}
-TRUE = {"true", "yes", "y", "1", "是", "有", "真", "√"}
-FALSE = {"false", "no", "n", "0", "否", "无", "假", "×"}
 _SPLIT = re.compile(r"[;；、,，]")
 _UNIT_SUFFIX = re.compile(r"\s*[(（][^)）]*[)）]\s*$")     # "金额（元）" -> "金额"
-_LOOSE_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
 def header_index(facts: dict[str, Any]) -> dict[str, str]:
@@ -435,39 +433,6 @@ def _ref(value: str, ids: dict[str, str], ambiguous: dict[str, list[str]], col: 
         what = "unit" if col == "unit" else "person"
         problems.append((col, unknown(f"{what} (id or name in the roster)", value, sorted(ids))))
     return value
-
-
-def _date(text: str) -> str:
-    """Spreadsheets write 2021/6/30 or 2021年6月30日; the contract's dates are ISO."""
-    m = _LOOSE_DATE.match(text)
-    return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}" if m else text
-
-
-def convert(text: str, kind: Any) -> tuple[Any, str | None]:
-    """A CSV cell as the fact type the rulebook declares: (value, None) or (None, problem)."""
-    text = text.strip()
-    if kind == "boolean":
-        low = text.lower()
-        if low in TRUE:
-            return True, None
-        if low in FALSE:
-            return False, None
-        return None, f"expected yes or no (是/否), got {text!r}"
-    if kind in ("number", "integer", "ratio"):
-        plain = re.sub(r"[,，\s]", "", text)
-        scale = 1
-        if kind == "ratio" and plain.endswith("%"):
-            plain, scale = plain[:-1], 100
-        try:
-            value: Any = int(plain) if re.fullmatch(r"[+-]?\d+", plain) else float(plain)
-        except ValueError:
-            return None, f"expected a number, got {text!r}"
-        if scale != 1:
-            value = value / scale
-        if kind == "integer" and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return value, None
-    return text, None
 
 
 def roster_sources(roster: Path | None) -> list[dict]:
