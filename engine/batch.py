@@ -9,7 +9,8 @@ Phases, each safe to interrupt (kill -9) and to run in several processes at once
 2. read: every record becomes a pending case or a reject, inserted with unique keys (a second
    reader inserts nothing); the run records how many were read once all are in;
 3. evaluate: claim pending cases in chunks, evaluate them in worker processes (each builds its own
-   durable_rules host), store each chunk's outcomes in one transaction (engine/store.py);
+   durable_rules host), store each chunk's outcomes in one transaction (engine/store.py); a worker
+   that dies or hangs costs only the case it was on, which becomes a reject (see _isolate);
 4. finish: when nothing is pending, record the counts; evaluated + rejected = read, or it is a bug.
 
 A restarted or second process repeats 1, skips 2 if the read is complete, and joins 3. Claims on
@@ -23,10 +24,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import threading
 import time
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,22 +118,24 @@ def evaluate_record(ev: Evaluator, label: str, body: str) -> Evaluated | Rejecte
     return Evaluated(det["digest"], canonical_json(det), det["rulebook"]["digest"], recs, clauses)
 
 
+# Fault injection for the tests of worker death (tests/test_hostile_batch.py): a worker kills itself
+# with SIGKILL before evaluating a case whose label contains this variable's value. Unset, nothing.
+INJECT_DEATH = "DUIDAN_INJECT_WORKER_DEATH"
+
+
+def _evaluate_one(label: str, body: str) -> Evaluated | Rejected:
+    marker = os.environ.get(INJECT_DEATH)
+    if marker and marker in label:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return evaluate_record(_evaluator, label, body)
+
+
 def _evaluate_chunk(items: list[tuple[str, str]]) -> list[Evaluated | Rejected]:
-    return [evaluate_record(_evaluator, label, body) for label, body in items]
+    return [_evaluate_one(label, body) for label, body in items]
 
 
 def _label(it: WorkItem) -> str:
     return f"{it.source}:{it.line}" if it.line else it.source
-
-
-class _Now:
-    """A finished 'async result', for evaluating in this process."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def get(self):
-        return self.value
 
 
 # ---------------------------------------------------------------- the claim loop (in the parent)
@@ -140,14 +147,13 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
     report("evaluate", done, run.read)
     if n["pending"] == 0:
         return 0
-    pool = None
-    if workers > 1:
-        # spawn: a worker must not inherit the parent's database connections or engine state
-        pool = multiprocessing.get_context("spawn").Pool(workers, _init_worker_process, (book,))
-    else:
-        _init_worker(book)
-    depth = workers + 1 if pool else 1    # chunks in flight: keep every worker busy while we write
-    in_flight: deque[tuple[Claim, object]] = deque()
+    # Cases are always evaluated in worker processes, even with --workers 1: a case that kills
+    # the engine (a segfault in its C core, a kill) then kills a worker, not the run, and becomes
+    # that case's reject (see _isolate). spawn: a worker must not inherit the parent's database
+    # connections or engine state.
+    pool = _Pool(workers, book)
+    depth = workers + 1    # chunks in flight: keep every worker busy while we write
+    in_flight: deque[tuple[Claim, list, object]] = deque()
     cursor, stored, waiting = 0, 0, False
     try:
         while True:
@@ -158,8 +164,7 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
                     break
                 cursor = claim.items[-1].row
                 work = [(_label(it), it.body) for it in claim.items]
-                in_flight.append((claim, pool.apply_async(_evaluate_chunk, (work,)) if pool
-                                  else _Now(_evaluate_chunk(work))))
+                in_flight.append((claim, work, pool.submit(work)))
             if not in_flight:
                 if store.counts(run.id)["pending"] == 0:
                     break
@@ -170,20 +175,108 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
                 cursor, waiting = 0, True
                 continue
             waiting = False
-            claim, result = in_flight.popleft()
-            outcomes = result.get()
-            for out in outcomes:
-                if isinstance(out, Evaluated) and out.rulebook_digest != book.digest:
-                    raise EngineFault(f"a worker evaluated with rulebook {out.rulebook_digest}, "
-                                      f"not the run's {book.digest}")
+            claim, work, future = in_flight[0]
+            try:
+                outcomes = future.result(timeout=CASE_SECONDS * len(work) + START_SECONDS)
+            except (BrokenProcessPool, FutureTimeout):
+                # A worker died or hung: every chunk in flight is lost. Evaluate each again, one
+                # case after another in a fresh process, so the culprit is found and rejected.
+                pool.kill()
+                for claim, work, _ in list(in_flight):
+                    outcomes = _isolate(book, work)
+                    _check_rulebook(outcomes, book)
+                    stored += store.complete(claim, run.id, outcomes, who)
+                    done += len(outcomes)
+                    report("evaluate", min(done, run.read), run.read)
+                in_flight.clear()
+                pool = _Pool(workers, book)
+                continue
+            in_flight.popleft()
+            _check_rulebook(outcomes, book)
             stored += store.complete(claim, run.id, outcomes, who)
             done += len(outcomes)
             report("evaluate", min(done, run.read), run.read)
     finally:
-        for claim, _ in in_flight:
+        for claim, _, _ in in_flight:
             store.release(claim)
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        pool.kill()
     report("evaluate", run.read, run.read)
     return stored
+
+
+CASE_SECONDS = 120     # one case never takes this long (the slowest measured: well under a second)
+START_SECONDS = 120    # a worker's start: import, load the rulebook, register it with the engine
+
+
+def _check_rulebook(outcomes: list, book: Rulebook) -> None:
+    for out in outcomes:
+        if isinstance(out, Evaluated) and out.rulebook_digest != book.digest:
+            raise EngineFault(f"a worker evaluated with rulebook {out.rulebook_digest}, "
+                              f"not the run's {book.digest}")
+
+
+class _Pool:
+    """Worker processes; a dead worker breaks the pool (BrokenProcessPool) instead of hanging it."""
+
+    def __init__(self, workers: int, book: Rulebook):
+        ctx = multiprocessing.get_context("spawn")
+        self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
+                                       initargs=(book,))
+
+    def submit(self, work):
+        return self._ex.submit(_evaluate_chunk, work)
+
+    def kill(self) -> None:
+        # shutdown() alone waits for running work, which may never end (a hung engine): kill.
+        procs = list(getattr(self._ex, "_processes", {}).values())
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+        self._ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _serve(book: Rulebook, work: list[tuple[str, str]], conn) -> None:
+    _init_worker(book)
+    for label, body in work:
+        conn.send(_evaluate_one(label, body))
+    conn.close()
+
+
+def _isolate(book: Rulebook, work: list[tuple[str, str]]) -> list[Evaluated | Rejected]:
+    """Evaluate `work` in a fresh process, case after case; a case during which the process dies
+    or hangs is rejected, and the rest continue in a new process. Always returns one outcome per
+    case, so no case stays pending."""
+    ctx = multiprocessing.get_context("spawn")
+    out: list[Evaluated | Rejected] = []
+    while len(out) < len(work):
+        rest = work[len(out):]
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_serve, args=(book, rest, send), daemon=True)
+        proc.start()
+        send.close()
+        timeout = START_SECONDS + CASE_SECONDS
+        failed = None
+        try:
+            for _ in rest:
+                if not recv.poll(timeout):
+                    failed = f"took longer than {CASE_SECONDS} s"
+                    break
+                try:
+                    out.append(recv.recv())
+                except EOFError:
+                    failed = "died"
+                    break
+                timeout = CASE_SECONDS
+        finally:
+            if proc.is_alive() and failed:
+                proc.kill()
+            proc.join()
+            recv.close()
+        if failed:
+            label = work[len(out)][0]
+            code = proc.exitcode
+            how = f" ({signal.Signals(-code).name})" if code is not None and code < 0 else \
+                  f" (exit code {code})" if code else ""
+            out.append(Rejected(f"{label}: the rules engine {failed}{how} while evaluating this case; "
+                                "the case is rejected so that the batch goes on (please report it)"))
+    return out
