@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from duidan.cli.safety import LIMIT
 from duidan.errors import EngineFault, InputError
+from duidan.sanitize import clean, clean_text
 from duidan.vocab import LABELS
 
 # The store (and sqlalchemy behind it) is imported inside the commands that use it: importing it
@@ -32,22 +34,33 @@ REJECTS_SHOWN = 20
 
 
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {clean_text(message)}", err=True)
     sys.exit(1)
 
 
-def _open(db: str, connections: int = 2):
+def _open(db: str, connections: int = 2, create: bool = True):
     from duidan.store import Store, StoreError
 
     try:
-        return Store.open(db, connections)
+        return Store.open(db, connections, create=create)
     except StoreError as e:
         _fail(str(e))
 
 
 def _console() -> Console:
     # Off a terminal (a pipe, a file, CI logs) rich would wrap tables at 80 columns; keep rows whole.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    # markup=False: ids, names, paths and reasons are user text, and `[/x]` in one of them made
+    # rich raise (then `duidan runs` failed on every call); control characters are escaped by
+    # _row/_say (engine/sanitize.py).
+    return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 200)
+
+
+def _row(table: Table, *cells) -> None:
+    table.add_row(*(clean(c) for c in cells))
+
+
+def _say(console: Console, what, **kw) -> None:
+    console.print(clean_text(what) if isinstance(what, str) else what, **kw)
 
 
 def _label(key: str) -> str:
@@ -66,6 +79,7 @@ def _label(key: str) -> str:
               help="Rulebook directory (default: the bundled rulebook).")
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True,
               help="Clauses and units shown in the summary.")
+@LIMIT
 def batch(inputs, db, workers, roster, rulebook, top):
     """Evaluate and store many cases: case files, directories, JSON Lines, CSV findings (with --roster).
 
@@ -98,7 +112,7 @@ def batch(inputs, db, workers, roster, rulebook, top):
         store.close()
     console = _console()
     if not result.created:
-        console.print(f"run {result.run.id} already existed (same inputs, same rulebook); "
+        _say(console, f"run {result.run.id} already existed (same inputs, same rulebook); "
                       f"{result.stored} case(s) added now")
     _print_summary(console, summary, top)
     sys.exit(1 if summary.rejected else 0)
@@ -132,39 +146,39 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
     t.add_column(title.split(" ")[-1])
     t.add_column("n", justify="right")
     for k, n in counts.items():
-        t.add_row(_label(k), str(n))
+        _row(t, _label(k), str(n))
     return t
 
 
 def _print_summary(console: Console, s, top: int) -> None:
     r = s.run
-    console.print(f"run {r.id}  rulebook {r.rulebook['name']} {r.rulebook['edition']} ({r.rulebook['digest'][:19]}…)")
-    console.print(f"read {s.read}  evaluated {s.evaluated}  rejected {s.rejected}")
+    _say(console, f"run {r.id}  rulebook {r.rulebook['name']} {r.rulebook['edition']} ({r.rulebook['digest'][:19]}…)")
+    _say(console, f"read {s.read}  evaluated {s.evaluated}  rejected {s.rejected}")
     for title, counts in (("recommendations by outcome", s.by_outcome), ("recommendations by track", s.by_track),
                           ("recommendations by tier", s.by_tier), ("accountable by form", s.by_form)):
         if counts:
-            console.print(_counts_table(title, counts))
+            _say(console, _counts_table(title, counts))
     if s.top_clauses:
         t = Table(title="clauses most often breached", title_justify="left")
         for col in ("clause", "list", "breaches"):
             t.add_column(col, justify="right" if col == "breaches" else "left")
         for clause, lst, n in s.top_clauses:
-            t.add_row(clause, _label(lst), str(n))
-        console.print(t)
+            _row(t, clause, _label(lst), str(n))
+        _say(console, t)
     if s.scorecard:
         t = Table(title="scorecard by unit (对单考核)", title_justify="left")
         for col in ("unit", "tier", "accountable", "clauses breached"):
             t.add_column(col, justify="right" if col == "accountable" else "left")
         for u in s.scorecard[:top]:
-            t.add_row(u.unit, _label(u.tier), str(u.recommendations),
+            _row(t, u.unit, _label(u.tier), str(u.recommendations),
                       ", ".join(f"{c}×{n}" for c, n in u.clauses.items()))
-        console.print(t)
+        _say(console, t)
         if len(s.scorecard) > top:
-            console.print(f"… and {len(s.scorecard) - top} more units (--top N shows more)")
+            _say(console, f"… and {len(s.scorecard) - top} more units (--top N shows more)")
     for rej in s.rejects[:REJECTS_SHOWN]:
-        console.print(f"rejected: {rej['reason']}", soft_wrap=True)
+        _say(console, f"rejected: {rej['reason']}", soft_wrap=True)
     if len(s.rejects) > REJECTS_SHOWN:
-        console.print(f"… and {len(s.rejects) - REJECTS_SHOWN} more rejects (table `rejects` in the store)")
+        _say(console, f"… and {len(s.rejects) - REJECTS_SHOWN} more rejects (table `rejects` in the store)")
 
 
 @click.command()
@@ -174,7 +188,7 @@ def runs(db, fmt):
     """List the stored runs."""
     from duidan.store import DatabaseError
 
-    store = _open(db)
+    store = _open(db, create=False)   # a read-only command never creates a database
     try:
         found = [(r, store.counts(r.id)) for r in store.runs()]
     except DatabaseError as e:
@@ -192,14 +206,14 @@ def runs(db, fmt):
         state = "finished" if r.finished_at else f"incomplete ({n['pending']} pending)"
         inputs = [i["path"] for i in r.inputs]
         shown = inputs[0] + (f" +{len(inputs) - 1}" if len(inputs) > 1 else "") if inputs else ""
-        t.add_row(str(r.id), _time(r.started_at), state, f"{r.rulebook['name']} {r.rulebook['edition']}",
+        _row(t, str(r.id), _time(r.started_at), state, f"{r.rulebook['name']} {r.rulebook['edition']}",
                   str(r.read if r.read is not None else "…"), str(n["evaluated"]), str(n["rejected"]), shown)
     _console().print(t)
 
 
 @click.command()
-@click.argument("run_a", type=int)
-@click.argument("run_b", type=int)
+@click.argument("run_a", type=click.IntRange(1, 2**63 - 1))   # a run id is a 64-bit row id
+@click.argument("run_b", type=click.IntRange(1, 2**63 - 1))
 @DB
 @FORMAT
 def diff(run_a, run_b, db, fmt):
@@ -207,7 +221,7 @@ def diff(run_a, run_b, db, fmt):
     from duidan.store import DatabaseError
     from duidan.summary import diff as compute
 
-    store = _open(db)
+    store = _open(db, create=False)
     try:
         d = compute(store, run_a, run_b)
     except KeyError as e:
@@ -221,23 +235,23 @@ def diff(run_a, run_b, db, fmt):
         return
     console = _console()
     for tag, r in (("A", d.a), ("B", d.b)):
-        console.print(f"{tag}: run {r.id}  {r.rulebook['name']} {r.rulebook['edition']} "
+        _say(console, f"{tag}: run {r.id}  {r.rulebook['name']} {r.rulebook['edition']} "
                       f"({r.rulebook['digest'][:19]}…)  read {r.read}")
     kinds = {k: sum(1 for c in d.changes if c.change == k) for k in ("changed", "added", "removed")}
-    console.print(f"recommendations: {kinds['changed']} changed, {kinds['added']} added, "
+    _say(console, f"recommendations: {kinds['changed']} changed, {kinds['added']} added, "
                   f"{kinds['removed']} removed, {d.unchanged} unchanged")
     if d.cases_only_a or d.cases_only_b:
-        console.print(f"cases only in A: {len(d.cases_only_a)}, only in B: {len(d.cases_only_b)}")
+        _say(console, f"cases only in A: {len(d.cases_only_a)}, only in B: {len(d.cases_only_b)}")
     if d.input_changed:
-        console.print(f"cases whose record changed: {', '.join(d.input_changed)}")
+        _say(console, f"cases whose record changed: {', '.join(d.input_changed)}")
     if not d.changes:
         return
     t = Table()
     for col in ("case", "track", "subject", "A", "B", "why"):
         t.add_column(col)
     for c in d.changes:
-        t.add_row(c.case_id, c.track, c.subject, _decision(c.before), _decision(c.after), "; ".join(c.why))
-    console.print(t)
+        _row(t, c.case_id, c.track, c.subject, _decision(c.before), _decision(c.after), "; ".join(c.why))
+    _say(console, t)
 
 
 def _decision(rec: dict | None) -> str:

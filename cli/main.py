@@ -12,11 +12,14 @@ from pathlib import Path
 
 import click
 
+from duidan.cli.safety import LIMIT
 from duidan.errors import EngineFault, InputError
 
 
 def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    from duidan.sanitize import clean_text
+
+    click.echo(f"error: {clean_text(message)}", err=True)
 
 
 def load_book(rulebook: str | None):
@@ -46,16 +49,18 @@ def cli():
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
               help="durable_rules (the product) or the plain-Python reference evaluator (the oracle).")
 @click.option("--explain", is_flag=True, help="Show each recommendation's trace: rules, facts, steps.")
+@LIMIT
 def evaluate(cases, fmt, rulebook, engine, explain):
     """Determine one or more case files (YAML or JSON)."""
     from duidan.api import Evaluator
     from duidan.case import load_case
     from duidan.render import render_explain, render_text, to_json_line
+    from duidan.sanitize import clean_text
 
     ev = Evaluator(load_book(rulebook), engine=engine)
     bad = 0
     first = True
-    for path in cases:
+    for path in cases:   # one bad file, one message: every other file is still evaluated
         try:
             case = load_case(path)
             det = ev.evaluate(case, path)
@@ -67,14 +72,19 @@ def evaluate(cases, fmt, rulebook, engine, explain):
             fail(f"{path}: {e}")
             bad += 1
             continue
+        except Exception as e:  # noqa: BLE001 - a bug on one case must not hide the others
+            fail(f"{path}: internal error ({type(e).__name__}: {str(e)[:200]}); please report it")
+            bad += 1
+            continue
         if fmt == "json":
             click.echo(to_json_line(det))
         else:
             if not first:
                 click.echo("─" * 60)
-            click.echo(render_text(det, case), nl=False)
+            # user strings (titles, names, descriptions) may hold terminal escapes: neutralised
+            click.echo(clean_text(render_text(det, case)), nl=False)
             if explain:
-                click.echo(render_explain(det), nl=False)
+                click.echo(clean_text(render_explain(det)), nl=False)
         first = False
     sys.exit(1 if bad else 0)
 

@@ -29,10 +29,10 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,9 @@ from .case import parse_case
 from .documents import canonical_json, sha256
 from .errors import EngineFault, InputError
 from .intake import check_usage, expand, read_all, roster_sources, run_key
+from .limits import Limits
+from .limits import configure as configure_limits
+from .limits import current as current_limits
 from .rulebook import Rulebook
 from .store import Claim, Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem, recommendation_rows
 
@@ -91,7 +94,9 @@ def _init_worker(book: Rulebook) -> None:
     _evaluator = Evaluator(book)
 
 
-def _init_worker_process(book: Rulebook) -> None:
+def _init_worker_process(book: Rulebook, limits: Limits | None = None) -> None:
+    if limits is not None:
+        configure_limits(limits)   # a spawned worker starts with the defaults
     _init_worker(book)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
@@ -221,7 +226,7 @@ class _Pool:
     def __init__(self, workers: int, book: Rulebook):
         ctx = multiprocessing.get_context("spawn")
         self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
-                                       initargs=(book,))
+                                       initargs=(book, current_limits()))
 
     def submit(self, work):
         return self._ex.submit(_evaluate_chunk, work)
@@ -235,7 +240,8 @@ class _Pool:
         self._ex.shutdown(wait=True, cancel_futures=True)
 
 
-def _serve(book: Rulebook, work: list[tuple[str, str]], conn) -> None:
+def _serve(book: Rulebook, limits: Limits, work: list[tuple[str, str]], conn) -> None:
+    configure_limits(limits)
     _init_worker(book)
     for label, body in work:
         conn.send(_evaluate_one(label, body))
@@ -251,7 +257,7 @@ def _isolate(book: Rulebook, work: list[tuple[str, str]]) -> list[Evaluated | Re
     while len(out) < len(work):
         rest = work[len(out):]
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_serve, args=(book, rest, send), daemon=True)
+        proc = ctx.Process(target=_serve, args=(book, current_limits(), rest, send), daemon=True)
         proc.start()
         send.close()
         timeout = START_SECONDS + CASE_SECONDS

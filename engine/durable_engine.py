@@ -33,7 +33,6 @@ from .errors import EngineFault
 from .facts import Match, WorkingMemory
 from .rulebook import Rule
 
-
 # ---------------------------------------------------------------- numbers the engine can read
 #
 # The engine's own JSON reader (src/rules/json.c) reads a number as: optional '-', digits, then

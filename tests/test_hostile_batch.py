@@ -11,12 +11,12 @@ import random
 import subprocess
 
 import pytest
+from test_batch import BATCH, make_case
 
 from duidan.batch import INJECT_DEATH
 from duidan.store import Store
 
 from conftest import MINI
-from test_batch import BATCH, make_case
 
 
 @pytest.mark.parametrize("workers", [1, 2])
