@@ -79,8 +79,10 @@ def _label(key: str) -> str:
               help="Rulebook directory (default: the bundled rulebook).")
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True,
               help="Clauses and units shown in the summary.")
+@click.option("--strict", is_flag=True, help="Reject cases that have warnings (undeclared facts, an area no "
+              "portfolio covers, a named person not in post).")
 @LIMIT
-def batch(inputs, db, workers, roster, rulebook, top):
+def batch(inputs, db, workers, roster, rulebook, top, strict):
     """Evaluate and store many cases: case files, directories, JSON Lines, CSV findings (with --roster).
 
     The same inputs under the same rulebook make one run: running again adds nothing, and a run
@@ -100,7 +102,8 @@ def batch(inputs, db, workers, roster, rulebook, top):
     store = _open(db, connections=workers + 2)   # a claim in flight per worker holds a connection
     try:
         with _progress() as report:
-            result = run_batch(store, list(inputs), book, roster=roster, workers=workers, progress=report)
+            result = run_batch(store, list(inputs), book, roster=roster, workers=workers, progress=report,
+                               strict=strict)
         summary = summarize(store, result.run.id, top=top)
     except UsageProblem as e:
         raise click.UsageError(str(e)) from None

@@ -49,13 +49,19 @@ def cli():
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
               help="durable_rules (the product) or the plain-Python reference evaluator (the oracle).")
 @click.option("--explain", is_flag=True, help="Show each recommendation's trace: rules, facts, steps.")
+@click.option("--strict", is_flag=True, help="Reject a case that has warnings (undeclared facts, an area "
+              "no portfolio covers, a named person not in post) instead of evaluating it.")
+@click.option("--redact", is_flag=True, help="Replace people's names with stable pseudonyms in the output "
+              "(see docs/privacy.md).")
 @LIMIT
-def evaluate(cases, fmt, rulebook, engine, explain):
+def evaluate(cases, fmt, rulebook, engine, explain, strict, redact):
     """Determine one or more case files (YAML or JSON)."""
     from duidan.api import Evaluator
     from duidan.case import load_case
+    from duidan.privacy import redact_names
     from duidan.render import render_explain, render_text, to_json_line
     from duidan.sanitize import clean_text
+    from duidan.warnings import render_warnings, strict_message
 
     ev = Evaluator(load_book(rulebook), engine=engine)
     bad = 0
@@ -76,13 +82,19 @@ def evaluate(cases, fmt, rulebook, engine, explain):
             fail(f"{path}: internal error ({type(e).__name__}: {str(e)[:200]}); please report it")
             bad += 1
             continue
+        if strict and strict_message(path, det):
+            fail(f"invalid case: {strict_message(path, det)}")
+            bad += 1
+            continue
+        if redact:
+            case, det = redact_names(case, det)
         if fmt == "json":
             click.echo(to_json_line(det))
         else:
             if not first:
                 click.echo("─" * 60)
             # user strings (titles, names, descriptions) may hold terminal escapes: neutralised
-            click.echo(clean_text(render_text(det, case)), nl=False)
+            click.echo(clean_text(render_text(det, case) + render_warnings(det)), nl=False)
             if explain:
                 click.echo(clean_text(render_explain(det)), nl=False)
         first = False

@@ -61,14 +61,14 @@ class BatchResult:
 
 
 def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path | None = None,
-              workers: int = 1, progress: Progress | None = None) -> BatchResult:
+              workers: int = 1, progress: Progress | None = None, strict: bool = False) -> BatchResult:
     """Evaluate and store every case in `inputs`; resumes the run if it exists (see module doc)."""
     report = progress or (lambda phase, done, total: None)
     sources = expand(inputs, exclude=roster)
     check_usage(sources, roster)
     rosters = roster_sources(roster)
     described = [{"path": str(s.path), "digest": s.digest, "role": s.kind} for s in sources] + rosters
-    run, created = store.open_run(run_key(book.digest, sources, rosters), book.summary(), described,
+    run, created = store.open_run(run_key(book.digest, sources, rosters, strict), book.summary(), described,
                                   book.canonical)
     if run.read is None:
         records = read_all(sources, roster, book.facts)
@@ -80,7 +80,7 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
         store.mark_read(run.id, len(records))
         report("read", len(records), len(records))
         run = store.run(run.id)
-    stored = _evaluate_pending(store, run, book, workers, report)
+    stored = _evaluate_pending(store, run, book, workers, report, strict)
     return BatchResult(store.finish(run.id), created, stored)
 
 
@@ -89,15 +89,19 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
 _evaluator: Evaluator | None = None
 
 
-def _init_worker(book: Rulebook) -> None:
-    global _evaluator
+_strict = False   # --strict: a case with warnings is rejected
+
+
+def _init_worker(book: Rulebook, strict: bool = False) -> None:
+    global _evaluator, _strict
     _evaluator = Evaluator(book)
+    _strict = strict
 
 
-def _init_worker_process(book: Rulebook, limits: Limits | None = None) -> None:
+def _init_worker_process(book: Rulebook, limits: Limits | None = None, strict: bool = False) -> None:
     if limits is not None:
         configure_limits(limits)   # a spawned worker starts with the defaults
-    _init_worker(book)
+    _init_worker(book, strict)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
 
@@ -107,7 +111,7 @@ def _exit_with_parent() -> None:
     os._exit(1)
 
 
-def evaluate_record(ev: Evaluator, label: str, body: str) -> Evaluated | Rejected:
+def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False) -> Evaluated | Rejected:
     """One case record to its outcome. Never raises: a batch goes on whatever one case holds."""
     try:
         case = parse_case(json.loads(body), label)
@@ -119,6 +123,11 @@ def evaluate_record(ev: Evaluator, label: str, body: str) -> Evaluated | Rejecte
                         f"please report it): {e}")
     except Exception as e:  # noqa: BLE001 - a core bug on one case must not lose the other cases
         return Rejected(f"{label}: internal error ({type(e).__name__}: {e}); please report it")
+    if strict and det.get("warnings"):
+        from .determination import Determination
+        from .warnings import strict_message
+
+        return Rejected(strict_message(label, Determination.model_validate(det)))
     recs, clauses = recommendation_rows(det)
     return Evaluated(det["digest"], canonical_json(det), det["rulebook"]["digest"], recs, clauses)
 
@@ -132,7 +141,7 @@ def _evaluate_one(label: str, body: str) -> Evaluated | Rejected:
     marker = os.environ.get(INJECT_DEATH)
     if marker and marker in label:
         os.kill(os.getpid(), signal.SIGKILL)
-    return evaluate_record(_evaluator, label, body)
+    return evaluate_record(_evaluator, label, body, _strict)
 
 
 def _evaluate_chunk(items: list[tuple[str, str]]) -> list[Evaluated | Rejected]:
@@ -145,7 +154,8 @@ def _label(it: WorkItem) -> str:
 
 # ---------------------------------------------------------------- the claim loop (in the parent)
 
-def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, report: Progress) -> int:
+def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, report: Progress,
+                      strict: bool = False) -> int:
     who = f"{socket.gethostname()}:{os.getpid()}"
     n = store.counts(run.id)
     done = n["evaluated"] + n["rejected"]
@@ -156,7 +166,7 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
     # the engine (a segfault in its C core, a kill) then kills a worker, not the run, and becomes
     # that case's reject (see _isolate). spawn: a worker must not inherit the parent's database
     # connections or engine state.
-    pool = _Pool(workers, book)
+    pool = _Pool(workers, book, strict)
     depth = workers + 1    # chunks in flight: keep every worker busy while we write
     in_flight: deque[tuple[Claim, list, object]] = deque()
     cursor, stored, waiting = 0, 0, False
@@ -188,13 +198,13 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
                 # case after another in a fresh process, so the culprit is found and rejected.
                 pool.kill()
                 for claim, work, _ in list(in_flight):
-                    outcomes = _isolate(book, work)
+                    outcomes = _isolate(book, work, strict)
                     _check_rulebook(outcomes, book)
                     stored += store.complete(claim, run.id, outcomes, who)
                     done += len(outcomes)
                     report("evaluate", min(done, run.read), run.read)
                 in_flight.clear()
-                pool = _Pool(workers, book)
+                pool = _Pool(workers, book, strict)
                 continue
             in_flight.popleft()
             _check_rulebook(outcomes, book)
@@ -223,10 +233,10 @@ def _check_rulebook(outcomes: list, book: Rulebook) -> None:
 class _Pool:
     """Worker processes; a dead worker breaks the pool (BrokenProcessPool) instead of hanging it."""
 
-    def __init__(self, workers: int, book: Rulebook):
+    def __init__(self, workers: int, book: Rulebook, strict: bool = False):
         ctx = multiprocessing.get_context("spawn")
         self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
-                                       initargs=(book, current_limits()))
+                                       initargs=(book, current_limits(), strict))
 
     def submit(self, work):
         return self._ex.submit(_evaluate_chunk, work)
@@ -240,15 +250,15 @@ class _Pool:
         self._ex.shutdown(wait=True, cancel_futures=True)
 
 
-def _serve(book: Rulebook, limits: Limits, work: list[tuple[str, str]], conn) -> None:
+def _serve(book: Rulebook, limits: Limits, strict: bool, work: list[tuple[str, str]], conn) -> None:
     configure_limits(limits)
-    _init_worker(book)
+    _init_worker(book, strict)
     for label, body in work:
         conn.send(_evaluate_one(label, body))
     conn.close()
 
 
-def _isolate(book: Rulebook, work: list[tuple[str, str]]) -> list[Evaluated | Rejected]:
+def _isolate(book: Rulebook, work: list[tuple[str, str]], strict: bool = False) -> list[Evaluated | Rejected]:
     """Evaluate `work` in a fresh process, case after case; a case during which the process dies
     or hangs is rejected, and the rest continue in a new process. Always returns one outcome per
     case, so no case stays pending."""
@@ -257,7 +267,7 @@ def _isolate(book: Rulebook, work: list[tuple[str, str]]) -> list[Evaluated | Re
     while len(out) < len(work):
         rest = work[len(out):]
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_serve, args=(book, current_limits(), rest, send), daemon=True)
+        proc = ctx.Process(target=_serve, args=(book, current_limits(), strict, rest, send), daemon=True)
         proc.start()
         send.close()
         timeout = START_SECONDS + CASE_SECONDS

@@ -35,6 +35,7 @@ from .documents import canonical_json, sha256
 from .facts import Match
 from .resolve import Lapse, Resolution
 from .rulebook import ClauseView, Rule, Rulebook
+from .warnings import collect_warnings
 
 # One ladder per subject kind; a disciplinary form is placed by its sanction.
 PERSON_LADDER: list[tuple[str, str | None]] = (
@@ -109,6 +110,7 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
             excluded=[{"lapse": e.lapse, "relation": e.relation, "person": e.person, "reason": e.reason}
                       for e in res.excluded],
             undeclared_facts=res.undeclared_facts),
+        warnings=collect_warnings(case, book, res),   # part of the record: inside the digest
     )
     return det.model_copy(update={"digest": digest_of(det)})
 

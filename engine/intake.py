@@ -523,8 +523,11 @@ def roster_sources(roster: Path | None) -> list[dict]:
     return [{"path": str(roster), "digest": digest, "role": "roster"}]
 
 
-def run_key(rulebook_digest: str, sources: list[Source], roster: list[dict]) -> str:
-    """What identifies a run: the rulebook and the contents (not the names) of its inputs."""
-    return sha256(canonical_json({"format": "duidan/batch/v1", "rulebook": rulebook_digest,
-                                  "inputs": sorted(s.digest for s in sources),
-                                  "roster": [r["digest"] for r in roster]}))
+def run_key(rulebook_digest: str, sources: list[Source], roster: list[dict], strict: bool = False) -> str:
+    """What identifies a run: the rulebook and the contents (not the names) of its inputs, and
+    --strict (which changes outcomes; absent from the key when off, so existing keys hold)."""
+    key = {"format": "duidan/batch/v1", "rulebook": rulebook_digest,
+           "inputs": sorted(s.digest for s in sources), "roster": [r["digest"] for r in roster]}
+    if strict:
+        key["strict"] = True
+    return sha256(canonical_json(key))

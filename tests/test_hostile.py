@@ -322,3 +322,32 @@ def test_store_rows_stay_consistent_after_rejects(tmp_path):
         con.close()
     store = Store.open(f"sqlite:///{db}", create=False)
     store.close()
+
+
+# ---------------------------------------------------------------- nothing silent: warnings
+
+def test_an_undeclared_fact_an_unmatched_area_and_a_person_not_in_post_are_warnings(tmp_path):
+    """`金额: 250000` instead of `amount` used to be kept and ignored (the form silently dropped);
+    an area nobody covers silently dropped the member; a named person out of post was left out."""
+    text = (DUAL.read_text(encoding="utf-8").replace("amount: 52000", "金额: 52000")
+            .replace("area: finance", "area: financ").replace("persons: [p3]", "persons: [p3, p4]")
+            .replace("post: staff}", "post: staff, to: 2019-01-01}"))
+    case = write(tmp_path / "w.yaml", text)
+    r = run("evaluate", case, "--format", "json")
+    assert r.exit_code == 0, r.output
+    det = json.loads(r.output)
+    kinds = {(w["kind"], w["where"]) for w in det["warnings"]}
+    assert kinds == {("undeclared_fact", "findings[0].facts.金额"), ("area_unmatched", "findings[0].area"),
+                     ("person_not_in_post", "findings[0].persons[1]")}, kinds
+    assert any("amount" in w["message"] for w in det["warnings"])       # did you mean
+    assert any("finance" in w["message"] for w in det["warnings"])
+    text_out = run("evaluate", case).output
+    assert "warnings (3)" in text_out and "findings[0].facts.金额" in text_out
+    assert_clean_failure(run("evaluate", case, "--strict"), str(case), "--strict", "findings[0].area")
+    # the warnings are part of the record: same decision without them, different digest
+    plain = json.loads(run("evaluate", DUAL, "--format", "json").output)
+    assert "warnings" not in plain        # absent when empty: existing digests are unchanged
+    assert plain["digest"] != det["digest"]
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert run("batch", case, "--db", db).exit_code == 0
+    assert_clean_failure(run("batch", case, "--db", db, "--strict"), "rejected 1", "--strict")
