@@ -162,6 +162,12 @@ cli.add_command(batch)
 cli.add_command(runs)
 cli.add_command(diff)
 
+from duidan.cli.inputs import new, schema, vocab  # noqa: E402
+
+cli.add_command(vocab)
+cli.add_command(schema)
+cli.add_command(new)
+
 
 def main() -> None:
     cli(prog_name="duidan")

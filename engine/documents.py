@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, WithJsonSchema
 
-from .errors import InputError, field_path, unknown
+from .errors import InputError, field_path, shorten, unknown
 
 
 class Model(BaseModel):
@@ -35,9 +35,19 @@ def vocab(what: str, values: Iterable[str], aliases: dict[str, str] | None = Non
             v = aliases.get(v.strip(), v.strip())
             if v in values:
                 return v
-        raise ValueError(unknown(what, v, values))
+        from .vocabulary import kind_of, suggest
 
-    return Annotated[str, BeforeValidator(check)]
+        kind = kind_of(what)
+        hint = suggest(v, kind) if kind else None
+        if hint:   # Chinese or English, with both names: 'did you mean 乡镇 (township)?'
+            term, vid = hint
+            shown = f"{term!r}" if term == vid else f"{term!r} ({vid})"
+            raise ValueError(f"unknown {what} {v!r}; did you mean {shown}? (duidan vocab {kind} lists them all)")
+        raise ValueError(unknown(what, v, values) + (f" (duidan vocab {kind} lists them all)" if kind else ""))
+
+    # The JSON Schema (duidan schema case) lists the ids and the Chinese terms, so editors complete them.
+    schema = {"type": "string", "enum": list(values) + [a for a in aliases if a not in values]}
+    return Annotated[str, BeforeValidator(check), WithJsonSchema(schema)]
 
 
 def _iso_date(v: Any) -> dt.date:
@@ -200,12 +210,12 @@ def parse_text(text: str, file: str, *, json_only: bool = False) -> Any:
             problem = "YAML tags that construct objects are not allowed"
         raise InputError.one(file, where, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as e:
-        raise InputError.one(file, "(document)", f"invalid YAML: {str(e)[:300]}") from None
+        raise InputError.one(file, "(document)", f"invalid YAML: {shorten(str(e))}") from None
     except RecursionError:
         raise InputError.one(file, "(document)", f"nested more than {lim.max_depth} levels deep "
                                                  "(limit max_depth)") from None
     except (ValueError, TypeError, OverflowError) as e:   # a scalar no constructor could read
-        raise InputError.one(file, "(document)", f"invalid YAML: {str(e)[:300]}") from None
+        raise InputError.one(file, "(document)", f"invalid YAML: {shorten(str(e))}") from None
     check_tree(data, file, lim)
     return data
 
