@@ -81,8 +81,10 @@ def _label(key: str) -> str:
               help="Clauses and units shown in the summary.")
 @click.option("--strict", is_flag=True, help="Reject cases that have warnings (undeclared facts, an area no "
               "portfolio covers, a named person not in post).")
+@click.option("--redact", is_flag=True, help="Keep personal data out of the printed summary: reject "
+              "reasons (which may quote names) are shown by place only (see docs/privacy.md).")
 @LIMIT
-def batch(inputs, db, workers, roster, rulebook, top, strict):
+def batch(inputs, db, workers, roster, rulebook, top, strict, redact):
     """Evaluate and store many cases: case files, directories, JSON Lines, CSV findings (with --roster).
 
     The same inputs under the same rulebook make one run: running again adds nothing, and a run
@@ -117,7 +119,7 @@ def batch(inputs, db, workers, roster, rulebook, top, strict):
     if not result.created:
         _say(console, f"run {result.run.id} already existed (same inputs, same rulebook); "
                       f"{result.stored} case(s) added now")
-    _print_summary(console, summary, top)
+    _print_summary(console, summary, top, redact)
     sys.exit(1 if summary.rejected else 0)
 
 
@@ -153,7 +155,7 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
     return t
 
 
-def _print_summary(console: Console, s, top: int) -> None:
+def _print_summary(console: Console, s, top: int, redact: bool = False) -> None:
     r = s.run
     _say(console, f"run {r.id}  rulebook {r.rulebook['name']} {r.rulebook['edition']} ({r.rulebook['digest'][:19]}…)")
     _say(console, f"read {s.read}  evaluated {s.evaluated}  rejected {s.rejected}")
@@ -179,6 +181,10 @@ def _print_summary(console: Console, s, top: int) -> None:
         if len(s.scorecard) > top:
             _say(console, f"… and {len(s.scorecard) - top} more units (--top N shows more)")
     for rej in s.rejects[:REJECTS_SHOWN]:
+        if redact:   # the summary names no person; a reason may quote any value of the input
+            where = f"{rej['source']}:{rej['line']}" if rej.get("line") else rej["source"]
+            _say(console, f"rejected: {where} (reason withheld under --redact; table `rejects` in the store)")
+            continue
         _say(console, f"rejected: {rej['reason']}", soft_wrap=True)
     if len(s.rejects) > REJECTS_SHOWN:
         _say(console, f"… and {len(s.rejects) - REJECTS_SHOWN} more rejects (table `rejects` in the store)")

@@ -34,13 +34,34 @@ def pseudonym(person_id: str, key: bytes | None = None) -> str:
 
 
 def redact_names(case, det):
-    """(case, determination) with every person's name replaced by their pseudonym."""
+    """(case, determination) with every person's name replaced by their pseudonym, wherever it
+    appears in a text (the reason sentence, a description, a title)."""
+    from .case import Case
     from .determination import Determination
 
-    people = [p.model_copy(update={"name": pseudonym(p.id)}) for p in case.people]
-    case = case.model_copy(update={"people": people})
+    names = {p.name: pseudonym(p.id) for p in case.people if p.name.strip()}
+    order = sorted(names, key=len, reverse=True)    # 欧阳某某 before 欧阳某
+
+    def scrub(v):
+        if isinstance(v, str):
+            for n in order:
+                if n in v:
+                    v = v.replace(n, names[n])
+            return v
+        if isinstance(v, list):
+            return [scrub(x) for x in v]
+        if isinstance(v, dict):
+            return {k: scrub(x) for k, x in v.items()}
+        return v
+
+    c = case.model_dump(mode="json", by_alias=True)
+    for p in c["people"]:
+        p["name"] = pseudonym(p["id"])
     d = det.to_dict()
     for r in d["recommendations"]:
         if r["subject"]["kind"] == "person":
             r["subject"]["name"] = pseudonym(r["subject"]["id"])
-    return case, Determination.model_validate(d)
+    digest = d["digest"]
+    d = scrub(d)
+    d["digest"] = digest
+    return Case.model_validate(scrub(c)), Determination.model_validate(d)

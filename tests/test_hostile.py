@@ -351,3 +351,26 @@ def test_an_undeclared_fact_an_unmatched_area_and_a_person_not_in_post_are_warni
     db = f"sqlite:///{tmp_path / 's.db'}"
     assert run("batch", case, "--db", db).exit_code == 0
     assert_clean_failure(run("batch", case, "--db", db, "--strict"), "rejected 1", "--strict")
+
+
+# ---------------------------------------------------------------- personal data
+
+def test_redact_replaces_names_with_stable_keyed_pseudonyms(tmp_path):
+    from duidan.privacy import KEY_ENV
+
+    names = ["马某", "沙某", "吉某", "阿某"]
+    a = run("evaluate", DUAL, "--redact", env={KEY_ENV: "k1"})
+    b = run("evaluate", DUAL, "--redact", "--format", "json", env={KEY_ENV: "k1"})
+    c = run("evaluate", DUAL, "--redact", env={KEY_ENV: "k2"})
+    for r in (a, b, c):
+        assert r.exit_code == 0, r.output
+        assert not any(n in r.output for n in names), r.output
+    pseud = {rec["subject"]["name"] for rec in json.loads(b.output)["recommendations"]
+             if rec["subject"]["kind"] == "person"}
+    assert pseud and all(p.startswith("人员-") and p in a.output for p in pseud)   # same key: same names
+    assert not any(p in c.output for p in pseud)                                    # another key: unlinkable
+    plain = json.loads(run("evaluate", DUAL, "--format", "json").output)
+    assert json.loads(b.output)["digest"] == plain["digest"]    # the digest of the real determination
+    bad = write(tmp_path / "bad.yaml", DUAL.read_text(encoding="utf-8").replace("post: staff}", "post: 职员}"))
+    r = run("batch", bad, DUAL, "--db", f"sqlite:///{tmp_path / 'r.db'}", "--redact")
+    assert r.exit_code == 1 and "reason withheld" in r.output and "职员" not in r.output, r.output
