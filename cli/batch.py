@@ -69,13 +69,13 @@ def _label(key: str) -> str:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, readable=False, path_type=Path))
 @DB
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Evaluate in this many processes.")
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, readable=False, path_type=Path), default=None,
               help="Units and people (YAML/JSON, as in a case file) for CSV findings.")
-@click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
               help="Rulebook directory (default: the bundled rulebook).")
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True,
               help="Clauses and units shown in the summary.")

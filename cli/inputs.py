@@ -10,7 +10,7 @@ import click
 
 from duidan.errors import InputError
 
-RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
                         help="Rulebook directory (default: the bundled rulebook); its declared facts are listed.")
 
 

@@ -32,7 +32,7 @@ def load_book(rulebook: str | None):
         sys.exit(1)
 
 
-RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
                         help="Rulebook directory (default: the bundled xichang-model rulebook).")
 
 
@@ -43,7 +43,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @RULEBOOK
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,

@@ -374,3 +374,46 @@ def test_redact_replaces_names_with_stable_keyed_pseudonyms(tmp_path):
     bad = write(tmp_path / "bad.yaml", DUAL.read_text(encoding="utf-8").replace("post: staff}", "post: 职员}"))
     r = run("batch", bad, DUAL, "--db", f"sqlite:///{tmp_path / 'r.db'}", "--redact")
     assert r.exit_code == 1 and "reason withheld" in r.output and "职员" not in r.output, r.output
+
+
+# ---------------------------------------------------------------- unreadable files
+
+def _unprivileged(*args):
+    """`duidan ARGS` without the power to read what its permissions forbid. Tests run as root in CI,
+    and root reads everything: drop the capabilities that let it (setpriv, util-linux)."""
+    import shutil
+
+    cmd = [*CLI, *map(str, args)]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: cannot make a file unreadable")
+        cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+def test_an_unreadable_file_among_several_is_one_reject(tmp_path):
+    locked = write(tmp_path / "locked.yaml", good_text())
+    locked.chmod(0)
+    r = _unprivileged("evaluate", locked, DUAL, "--format", "json")
+    out = assert_clean_failure(r, str(locked), "permission denied")
+    assert json.loads(r.stdout)["case"] == "XC-2021-031"
+    r = _unprivileged("batch", locked, DUAL, "--db", f"sqlite:///{tmp_path / 'u.db'}")
+    out = assert_clean_failure(r, "evaluated 1", "rejected 1", str(locked))
+    assert "permission denied" in out
+
+
+def test_a_rulebook_directory_without_read_permission_is_a_message(tmp_path):
+    import shutil
+
+    book = tmp_path / "book"
+    shutil.copytree(MINI, book)
+    book.chmod(0)
+    try:
+        r = _unprivileged("evaluate", GOOD, "--rulebook", book)
+        assert_clean_failure(r, str(book), "invalid rulebook", "ermission denied")
+    finally:
+        book.chmod(0o755)
+    rules = book / "rules.yaml"
+    rules.chmod(0)
+    r = _unprivileged("rules", "check", book)
+    assert_clean_failure(r, str(rules), "permission denied")
