@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -224,11 +225,25 @@ class Roster:
     person_ids: dict[str, str]
     ambiguous: dict[str, list[str]]   # a name several entries share -> their ids
 
-    @property
+    @cached_property
     def latest(self) -> str:
         """The latest tenure date in the roster (ISO), or 1970-01-01."""
         dates = [d for p in self.people for d in (p.get("from"), p.get("to")) if isinstance(d, str)]
         return max(dates, default="1970-01-01")
+
+    @cached_property
+    def _index(self):
+        by_id = {u["id"]: u for u in self.units}
+        unit_order = {u["id"]: i for i, u in enumerate(self.units)}
+        people = {p["id"]: (i, p) for i, p in enumerate(self.people)}
+        staff: dict[str, list[int]] = defaultdict(list)
+        under: dict[str, list[str]] = defaultdict(list)
+        for i, p in enumerate(self.people):
+            staff[p["unit"]].append(i)
+        for u in self.units:
+            if u.get("parent") and u.get("tier") in V.SUPERVISORY_TIERS:
+                under[u["parent"]].append(u["id"])
+        return by_id, unit_order, people, staff, under
 
     def part_for(self, findings: list[dict]) -> tuple[list[dict], list[dict]]:
         """The units and people a case's findings can reach (engine/resolve.py): each finding's
@@ -236,13 +251,8 @@ class Roster:
         of its township too), the units of the persons named; closed upwards under parent and
         supervisor so every reference resolves; and everyone in post in those units. A case
         carries this part, not the whole roster: a roster of thousands copied into each of a
-        million rows' cases made a run that never finished."""
-        by_id = {u["id"]: u for u in self.units}
-        people = {p["id"]: p for p in self.people}
-        under: dict[str, list[str]] = defaultdict(list)
-        for u in self.units:
-            if u.get("parent") and u.get("tier") in V.SUPERVISORY_TIERS:
-                under[u["parent"]].append(u["id"])
+        million rows' cases made a run that never finished. Order: the roster's."""
+        by_id, unit_order, people, staff, under = self._index
         keep: set[str] = set()
         for f in findings:
             here = by_id.get(f.get("unit"))
@@ -256,7 +266,7 @@ class Roster:
                         keep.add(u["supervisor"])
             for pid in f.get("persons", ()):
                 if pid in people:
-                    keep.add(people[pid]["unit"])
+                    keep.add(people[pid][1]["unit"])
         todo = list(keep)
         while todo:
             u = by_id.get(todo.pop())
@@ -264,9 +274,10 @@ class Roster:
                 if ref in by_id and ref not in keep:
                     keep.add(ref)
                     todo.append(ref)
-        named = {pid for f in findings for pid in f.get("persons", ())}
-        return ([u for u in self.units if u["id"] in keep],
-                [p for p in self.people if p["unit"] in keep or p["id"] in named])
+        rows = {i for uid in keep for i in staff.get(uid, ())}
+        rows |= {people[pid][0] for f in findings for pid in f.get("persons", ()) if pid in people}
+        units = sorted((uid for uid in keep if uid in by_id), key=unit_order.__getitem__)
+        return [by_id[u] for u in units], [self.people[i] for i in sorted(rows)]
 
 
 def load_roster(path: Path) -> Roster | InputError:
