@@ -417,3 +417,10 @@ def test_a_rulebook_directory_without_read_permission_is_a_message(tmp_path):
     rules.chmod(0)
     r = _unprivileged("rules", "check", book)
     assert_clean_failure(r, str(rules), "permission denied")
+
+
+def test_a_symlink_to_a_device_is_refused(tmp_path):
+    link = tmp_path / "case.yaml"
+    link.symlink_to("/dev/zero")
+    r = proc("evaluate", link, timeout=60)
+    assert_clean_failure(r, str(link), "only regular files")
