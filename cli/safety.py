@@ -6,12 +6,16 @@ import click
 
 
 def _apply(ctx, param, specs):
-    from duidan.limits import configure, from_environment, parse_limits
+    from duidan.limits import configure, current, from_environment, parse_limits
 
+    before = current()
     try:
         configure(parse_limits(list(specs), from_environment()))
     except ValueError as e:
         raise click.BadParameter(str(e), ctx=ctx, param=param) from None
+    # The limits are process-wide: put them back when the command ends, so that a command run
+    # in-process (a test, an embedding program) leaves no trace.
+    ctx.call_on_close(lambda: configure(before))
     return specs
 
 

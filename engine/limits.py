@@ -99,6 +99,8 @@ def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
     name = str(path)
     try:
         st = os.stat(path)
+    except (UnicodeError, ValueError):   # a name no file system can hold (a lone surrogate, NUL)
+        raise InputError.one(name, "(file)", "not a usable file name") from None
     except FileNotFoundError:
         raise InputError.one(name, "(file)", "no such file") from None
     except PermissionError:

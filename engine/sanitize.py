@@ -17,8 +17,10 @@ import re
 
 # C0 controls, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; zero-width and
 # invisible formatting characters; the BOM; line/paragraph separators; interlinear annotations.
+# Surrogates: a file name that is not UTF-8 reaches Python as \udcXX, which no terminal encoding
+# can print (printing it raised UnicodeEncodeError).
 _UNSAFE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
-           "\ufeff\ufff9-\ufffb")
+           "\ud800-\udfff\ufeff\ufff9-\ufffb")
 _LINE = re.compile(f"[{_UNSAFE}\t\n]")
 _BLOCK = re.compile(f"[{_UNSAFE}]")
 # The characters of _UNSAFE that an id may never contain (engine/case.py ID_PATTERN agrees).

@@ -587,7 +587,7 @@ def _sqlite_file(path: Path, shown: str, create: bool) -> None:
     except FileExistsError:
         pass
     except OSError as e:
-        raise StoreError(f"cannot create database {shown}: {e.strerror}") from None
+        raise StoreError(f"cannot open database {shown}: {e.strerror}") from None
 
 
 def _sqlite_transactions(engine: Engine) -> None:

@@ -25,19 +25,21 @@ _FACT_NAMES_ZH = {"金额": "amount", "笔数": "count", "超期天数": "days_o
 
 
 def collect_warnings(case: Case, rulebook: Rulebook, resolution: Resolution) -> list[dict[str, Any]]:
-    """[{kind, where (field path), message (Chinese / English), value}] in file order."""
+    """[{kind, where (field path), message (Chinese / English), value}], sorted. The path names a
+    finding by its id (`findings[F1].area`), not its position: the digest covers the warnings and
+    must not depend on the order of the file."""
     out: list[dict[str, Any]] = []
     declared = rulebook.facts
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}
     for section, items in (("findings", case.findings), ("violations", case.violations)):
-        for i, item in enumerate(items):
+        for item in items:
             for name in item.facts:
                 if name in declared:
                     continue
                 hint = _FACT_NAMES_ZH.get(name) or closest(name, declared)
                 tip = f"；是否应为 {hint}? / did you mean {hint!r}?" if hint else ""
-                out.append({"kind": "undeclared_fact", "where": f"{section}[{i}].facts.{name}",
+                out.append({"kind": "undeclared_fact", "where": f"{section}[{item.id}].facts.{name}",
                             "message": f"规则库未声明事实 {name!r}，不参与判断 / fact {name!r} is not "
                                        f"declared by the rulebook, so no rule reads it{tip}",
                             "value": name})
@@ -49,22 +51,22 @@ def collect_warnings(case: Case, rulebook: Rulebook, resolution: Resolution) -> 
                     areas = sorted({a for p in case.people if p.unit in scope for a in p.portfolio})
                     hint = closest(item.area, areas)
                     tip = f"；是否应为 {hint}? / did you mean {hint!r}?" if hint else ""
-                    out.append({"kind": "area_unmatched", "where": f"{section}[{i}].area",
+                    out.append({"kind": "area_unmatched", "where": f"{section}[{item.id}].area",
                                 "message": f"领域 {item.area!r} 不在 {unit_id} 及其上级单位任何人的分管范围内 / "
                                            f"no one in {unit_id} or its parent unit has {item.area!r} "
                                            f"in their portfolio, so no member answers for this area{tip}",
                                 "value": item.area})
-    for i, f in enumerate(case.findings):
-        for j, pid in enumerate(f.persons):
+    for f in case.findings:
+        for pid in sorted(set(f.persons)):
             p = people[pid]
             if not held_during(p, f.start, f.date):
-                out.append({"kind": "person_not_in_post", "where": f"findings[{i}].persons[{j}]",
+                out.append({"kind": "person_not_in_post", "where": f"findings[{f.id}].persons[{pid}]",
                             "message": f"{pid} 在 {f.start}..{f.date} 期间不在岗（任职 {p.from_ or '…'}.."
                                        f"{p.to or '…'}），不予列入 / {pid} was not in post during the "
                                        f"lapse ({f.start}..{f.date}; held it {p.from_ or '…'}..{p.to or '…'}) "
                                        "and is left out",
                             "value": pid})
-    return out
+    return sorted(out, key=lambda w: (w["where"], w["kind"]))
 
 
 def render_warnings(det) -> str:

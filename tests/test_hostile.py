@@ -337,13 +337,13 @@ def test_an_undeclared_fact_an_unmatched_area_and_a_person_not_in_post_are_warni
     assert r.exit_code == 0, r.output
     det = json.loads(r.output)
     kinds = {(w["kind"], w["where"]) for w in det["warnings"]}
-    assert kinds == {("undeclared_fact", "findings[0].facts.金额"), ("area_unmatched", "findings[0].area"),
-                     ("person_not_in_post", "findings[0].persons[1]")}, kinds
+    assert kinds == {("undeclared_fact", "findings[F1].facts.金额"), ("area_unmatched", "findings[F1].area"),
+                     ("person_not_in_post", "findings[F1].persons[p4]")}, kinds
     assert any("amount" in w["message"] for w in det["warnings"])       # did you mean
     assert any("finance" in w["message"] for w in det["warnings"])
     text_out = run("evaluate", case).output
-    assert "warnings (3)" in text_out and "findings[0].facts.金额" in text_out
-    assert_clean_failure(run("evaluate", case, "--strict"), str(case), "--strict", "findings[0].area")
+    assert "warnings (3)" in text_out and "findings[F1].facts.金额" in text_out
+    assert_clean_failure(run("evaluate", case, "--strict"), str(case), "--strict", "findings[F1].area")
     # the warnings are part of the record: same decision without them, different digest
     plain = json.loads(run("evaluate", DUAL, "--format", "json").output)
     assert "warnings" not in plain        # absent when empty: existing digests are unchanged

@@ -286,3 +286,12 @@ def test_hostile_command_lines(tmp_path_factory, command, rest):
     event(f"exit {r.exit_code}")
     assert "Traceback" not in r.output
     assert time.monotonic() - started < 60
+
+
+def test_a_command_leaves_the_process_limits_as_it_found_them():
+    from duidan.limits import Limits, current
+
+    before = current()
+    r = CliRunner().invoke(cli, ["evaluate", "/nonexistent.yaml", "--limit", "max_bytes=1"])
+    assert r.exit_code == 1
+    assert current() == before == Limits() or current() == before
