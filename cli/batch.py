@@ -16,7 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from duidan.cli.common import CommandError, library_errors, width
+from duidan.cli.safety import LIMIT
 from duidan.errors import EngineFault, InputError
+from duidan.sanitize import clean_text
 
 # The store (and sqlalchemy behind it) is imported inside the commands that use it: importing it
 # here would cost every `duidan` command, `evaluate` included, a third of a second.
@@ -28,28 +30,39 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 
 def _fail(message: str) -> None:
-    raise CommandError(message)
+    raise CommandError(clean_text(message))
 
 
-def _open(db: str, connections: int = 2):
+def _open(db: str, connections: int = 2, create: bool = True):
     from duidan.store import Store
 
     with library_errors(db):
-        return Store.open(db, connections)
+        return Store.open(db, connections, create=create)
+
+
+def _echo_text(out: str, fmt: str) -> None:
+    """Text views carry user strings (ids, names, paths, reasons): control characters are
+    neutralised before they reach a terminal (engine/sanitize.py); JSON keeps them exact."""
+    click.echo(clean_text(out) if fmt == "text" else out, nl=False)
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, readable=False, path_type=Path))
 @DB
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Evaluate in this many processes.")
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, readable=False, path_type=Path), default=None,
               help="Units and people (YAML/JSON, as in a case file) for CSV findings.")
-@click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
               help="Rulebook directory (default: the bundled rulebook).")
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True,
               help="Clauses and units shown in the summary.")
-def batch(inputs, db, workers, roster, rulebook, top):
+@click.option("--strict", is_flag=True, help="Reject cases that have warnings (undeclared facts, an area no "
+              "portfolio covers, a named person not in post).")
+@click.option("--redact", is_flag=True, help="Keep personal data out of the printed summary: reject "
+              "reasons (which may quote names) are shown by place only (see docs/privacy.md).")
+@LIMIT
+def batch(inputs, db, workers, roster, rulebook, top, strict, redact):
     """Evaluate and store many cases: case files, directories, JSON Lines, CSV findings (with --roster).
 
     The same inputs under the same rulebook make one run: running again adds nothing, and a run
@@ -69,7 +82,8 @@ def batch(inputs, db, workers, roster, rulebook, top):
     store = _open(db, connections=workers + 2)   # a claim in flight per worker holds a connection
     try:
         with _progress() as report:
-            result = run_batch(store, list(inputs), book, roster=roster, workers=workers, progress=report)
+            result = run_batch(store, list(inputs), book, roster=roster, workers=workers, progress=report,
+                               strict=strict)
         summary = summarize(store, result.run.id, top=top)
     except UsageProblem as e:
         raise click.UsageError(str(e)) from None
@@ -81,8 +95,8 @@ def batch(inputs, db, workers, roster, rulebook, top):
         store.close()
     from duidan.views.registry import render
 
-    click.echo(render("summary", "text", summary, top=top, width=width(), created=result.created,
-                      stored=result.stored), nl=False)
+    _echo_text(render("summary", "text", summary, top=top, width=width(), created=result.created,
+                      stored=result.stored, redact=redact), "text")
     sys.exit(1 if summary.rejected else 0)
 
 
@@ -116,7 +130,7 @@ def runs(db, fmt):
     """List the stored runs."""
     from duidan.store import DatabaseError
 
-    store = _open(db)
+    store = _open(db, create=False)   # a read-only command never creates a database
     try:
         found = [(r, dict(store.counts(r.id), reviews=_review_totals(store.reviews(r.id)))) for r in store.runs()]
     except DatabaseError as e:
@@ -125,12 +139,12 @@ def runs(db, fmt):
         store.close()
     from duidan.views.registry import render
 
-    click.echo(render("runs", fmt, found, width=width()), nl=False)
+    _echo_text(render("runs", fmt, found, width=width()), fmt)
 
 
 @click.command()
-@click.argument("run_a", type=int)
-@click.argument("run_b", type=int)
+@click.argument("run_a", type=click.IntRange(1, 2**63 - 1))   # a run id is a 64-bit row id
+@click.argument("run_b", type=click.IntRange(1, 2**63 - 1))
 @DB
 @FORMAT
 def diff(run_a, run_b, db, fmt):
@@ -138,7 +152,7 @@ def diff(run_a, run_b, db, fmt):
     from duidan.store import DatabaseError
     from duidan.summary import diff as compute
 
-    store = _open(db)
+    store = _open(db, create=False)
     try:
         d = compute(store, run_a, run_b)
     except KeyError as e:
@@ -149,7 +163,7 @@ def diff(run_a, run_b, db, fmt):
         store.close()
     from duidan.views.registry import render
 
-    click.echo(render("diff", fmt, d, width=width()), nl=False)
+    _echo_text(render("diff", fmt, d, width=width()), fmt)
 
 
 def _review_totals(reviews: list[dict]) -> dict[str, int]:

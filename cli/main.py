@@ -13,11 +13,14 @@ from pathlib import Path
 import click
 
 from duidan.cli.common import CommandError
+from duidan.cli.safety import LIMIT
 from duidan.errors import EngineFault, InputError
 
 
 def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    from duidan.sanitize import clean_text
+
+    click.echo(f"error: {clean_text(message)}", err=True)
 
 
 def load_book(rulebook: str | None):
@@ -29,7 +32,7 @@ def load_book(rulebook: str | None):
         raise CommandError(f"invalid rulebook: {e.message}") from None
 
 
-RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
                         help="Rulebook directory (default: the bundled xichang-model rulebook).")
 
 
@@ -40,23 +43,31 @@ def cli():
 
 
 @cli.command()
-@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @RULEBOOK
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
               help="durable_rules (the product) or the plain-Python reference evaluator (the oracle).")
 @click.option("--explain", is_flag=True, help="Show each recommendation's trace: rules, facts, steps.")
-def evaluate(cases, fmt, rulebook, engine, explain):
+@click.option("--strict", is_flag=True, help="Reject a case that has warnings (undeclared facts, an area "
+              "no portfolio covers, a named person not in post) instead of evaluating it.")
+@click.option("--redact", is_flag=True, help="Replace people's names with stable pseudonyms in the output "
+              "(see docs/privacy.md).")
+@LIMIT
+def evaluate(cases, fmt, rulebook, engine, explain, strict, redact):
     """Determine one or more case files (YAML or JSON)."""
     from duidan.api import Evaluator
     from duidan.case import load_case
+    from duidan.privacy import redact_names
+    from duidan.sanitize import clean_text
     from duidan.views.registry import SEPARATORS, render
+    from duidan.warnings import render_warnings, strict_message
 
     book = load_book(rulebook)
     ev = Evaluator(book, engine=engine)
     bad = 0
     first = True
-    for path in cases:
+    for path in cases:   # one bad file, one message: every other file is still evaluated
         try:
             case = load_case(path, ev.rulebook.domain)
             det = ev.evaluate(case, path)
@@ -68,11 +79,25 @@ def evaluate(cases, fmt, rulebook, engine, explain):
             fail(f"{path}: {e}")
             bad += 1
             continue
+        except Exception as e:  # noqa: BLE001 - a bug on one case must not hide the others
+            fail(f"{path}: internal error ({type(e).__name__}: {str(e)[:200]}); please report it")
+            bad += 1
+            continue
+        if strict and strict_message(path, det):
+            fail(f"invalid case: {strict_message(path, det)}")
+            bad += 1
+            continue
+        if redact:
+            case, det = redact_names(case, det)
+        out = render("determination", fmt, det, case, book)
+        if explain:
+            out += render("explain", fmt, det, book=book, case=case)
+        if fmt == "text":
+            # user strings (titles, names, descriptions) may hold terminal escapes: neutralised
+            out = clean_text(out + render_warnings(det))
         if not first:
             click.echo(SEPARATORS[fmt], nl=False)
-        click.echo(render("determination", fmt, det, case, book), nl=False)
-        if explain:
-            click.echo(render("explain", fmt, det, book=book, case=case), nl=False)
+        click.echo(out, nl=False)
         first = False
     sys.exit(1 if bad else 0)
 
@@ -145,6 +170,12 @@ for _c in _AUDIT: cli.add_command(_c)  # noqa: E701
 from duidan.cli import authoring  # noqa: E402  (rule authors' commands)
 
 authoring.register(lists, rules)
+
+from duidan.cli.inputs import new, schema, vocab  # noqa: E402
+
+cli.add_command(vocab)
+cli.add_command(schema)
+cli.add_command(new)
 
 
 def main() -> None:

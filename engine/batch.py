@@ -9,7 +9,8 @@ Phases, each safe to interrupt (kill -9) and to run in several processes at once
 2. read: every record becomes a pending case or a reject, inserted with unique keys (a second
    reader inserts nothing); the run records how many were read once all are in;
 3. evaluate: claim pending cases in chunks, evaluate them in worker processes (each builds its own
-   durable_rules host), store each chunk's outcomes in one transaction (engine/store.py);
+   durable_rules host), store each chunk's outcomes in one transaction (engine/store.py); a worker
+   that dies or hangs costs only the case it was on, which becomes a reject (see _isolate);
 4. finish: when nothing is pending, record the counts; evaluated + rejected = read, or it is a bug.
 
 A restarted or second process repeats 1, skips 2 if the read is complete, and joins 3. Claims on
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import sys
 import threading
@@ -30,6 +32,9 @@ import time
 import types
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +43,9 @@ from .case import parse_case
 from .documents import canonical_json, sha256
 from .errors import EngineFault, InputError
 from .intake import check_usage, expand, read_all, roster_sources, run_key
+from .limits import Limits
+from .limits import configure as configure_limits
+from .limits import current as current_limits
 from .rulebook import Rulebook
 from .store import Claim, Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem, recommendation_rows
 
@@ -55,14 +63,14 @@ class BatchResult:
 
 
 def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path | None = None,
-              workers: int = 1, progress: Progress | None = None) -> BatchResult:
+              workers: int = 1, progress: Progress | None = None, strict: bool = False) -> BatchResult:
     """Evaluate and store every case in `inputs`; resumes the run if it exists (see module doc)."""
     report = progress or (lambda phase, done, total: None)
     sources = expand(inputs, exclude=roster)
     check_usage(sources, roster)
     rosters = roster_sources(roster)
     described = [{"path": str(s.path), "digest": s.digest, "role": s.kind} for s in sources] + rosters
-    run, created = store.open_run(run_key(book.digest, sources, rosters), book.summary(), described,
+    run, created = store.open_run(run_key(book.digest, sources, rosters, strict), book.summary(), described,
                                   book.canonical)
     if run.read is None:
         records = read_all(sources, roster, book.facts)
@@ -74,7 +82,7 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
         store.mark_read(run.id, len(records))
         report("read", len(records), len(records))
         run = store.run(run.id)
-    stored = _evaluate_pending(store, run, book, workers, report)
+    stored = _evaluate_pending(store, run, book, workers, report, strict)
     return BatchResult(store.finish(run.id), created, stored)
 
 
@@ -98,13 +106,19 @@ def batch(inputs: list[str | Path], *, rulebook: Rulebook | str | Path | None = 
 _evaluator: Evaluator | None = None
 
 
-def _init_worker(book: Rulebook) -> None:
-    global _evaluator
+_strict = False   # --strict: a case with warnings is rejected
+
+
+def _init_worker(book: Rulebook, strict: bool = False) -> None:
+    global _evaluator, _strict
     _evaluator = Evaluator(book)
+    _strict = strict
 
 
-def _init_worker_process(book: Rulebook) -> None:
-    _init_worker(book)
+def _init_worker_process(book: Rulebook, limits: Limits | None = None, strict: bool = False) -> None:
+    if limits is not None:
+        configure_limits(limits)   # a spawned worker starts with the defaults
+    _init_worker(book, strict)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
 
@@ -114,7 +128,7 @@ def _exit_with_parent() -> None:
     os._exit(1)
 
 
-def evaluate_record(ev: Evaluator, label: str, body: str) -> Evaluated | Rejected:
+def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False) -> Evaluated | Rejected:
     """One case record to its outcome. Never raises: a batch goes on whatever one case holds."""
     try:
         case = parse_case(json.loads(body), label, ev.rulebook.domain)
@@ -126,45 +140,52 @@ def evaluate_record(ev: Evaluator, label: str, body: str) -> Evaluated | Rejecte
                         f"please report it): {e}")
     except Exception as e:  # noqa: BLE001 - a core bug on one case must not lose the other cases
         return Rejected(f"{label}: internal error ({type(e).__name__}: {e}); please report it")
+    if strict and det.get("warnings"):
+        from .determination import Determination
+        from .warnings import strict_message
+
+        return Rejected(strict_message(label, Determination.model_validate(det)))
     recs, clauses = recommendation_rows(det)
     return Evaluated(det["digest"], canonical_json(det), det["rulebook"]["digest"], recs, clauses)
 
 
+# Fault injection for the tests of worker death (tests/test_hostile_batch.py): a worker kills itself
+# with SIGKILL before evaluating a case whose label contains this variable's value. Unset, nothing.
+INJECT_DEATH = "DUIDAN_INJECT_WORKER_DEATH"
+
+
+def _evaluate_one(label: str, body: str) -> Evaluated | Rejected:
+    marker = os.environ.get(INJECT_DEATH)
+    if marker and marker in label:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return evaluate_record(_evaluator, label, body, _strict)
+
+
 def _evaluate_chunk(items: list[tuple[str, str]]) -> list[Evaluated | Rejected]:
-    return [evaluate_record(_evaluator, label, body) for label, body in items]
+    return [_evaluate_one(label, body) for label, body in items]
 
 
 def _label(it: WorkItem) -> str:
     return f"{it.source}:{it.line}" if it.line else it.source
 
 
-class _Now:
-    """A finished 'async result', for evaluating in this process."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def get(self):
-        return self.value
-
-
 # ---------------------------------------------------------------- the claim loop (in the parent)
 
-def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, report: Progress) -> int:
+def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, report: Progress,
+                      strict: bool = False) -> int:
     who = f"{socket.gethostname()}:{os.getpid()}"
     n = store.counts(run.id)
     done = n["evaluated"] + n["rejected"]
     report("evaluate", done, run.read)
     if n["pending"] == 0:
         return 0
-    pool = None
-    if workers > 1:
-        # spawn: a worker must not inherit the parent's database connections or engine state
-        pool = multiprocessing.get_context("spawn").Pool(workers, _init_worker_process, (book,))
-    else:
-        _init_worker(book)
-    depth = workers + 1 if pool else 1    # chunks in flight: keep every worker busy while we write
-    in_flight: deque[tuple[Claim, object]] = deque()
+    # Cases are always evaluated in worker processes, even with --workers 1: a case that kills
+    # the engine (a segfault in its C core, a kill) then kills a worker, not the run, and becomes
+    # that case's reject (see _isolate). spawn: a worker must not inherit the parent's database
+    # connections or engine state.
+    pool = _Pool(workers, book, strict)
+    depth = workers + 1    # chunks in flight: keep every worker busy while we write
+    in_flight: deque[tuple[Claim, list, object]] = deque()
     cursor, stored, waiting = 0, 0, False
     try:
         while True:
@@ -175,8 +196,7 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
                     break
                 cursor = claim.items[-1].row
                 work = [(_label(it), it.body) for it in claim.items]
-                in_flight.append((claim, pool.apply_async(_evaluate_chunk, (work,)) if pool
-                                  else _Now(_evaluate_chunk(work))))
+                in_flight.append((claim, work, pool.submit(work)))
             if not in_flight:
                 if store.counts(run.id)["pending"] == 0:
                     break
@@ -187,23 +207,112 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
                 cursor, waiting = 0, True
                 continue
             waiting = False
-            claim, result = in_flight.popleft()
-            outcomes = result.get()
-            for out in outcomes:
-                if isinstance(out, Evaluated) and out.rulebook_digest != book.digest:
-                    raise EngineFault(f"a worker evaluated with rulebook {out.rulebook_digest}, "
-                                      f"not the run's {book.digest}")
+            claim, work, future = in_flight[0]
+            try:
+                outcomes = future.result(timeout=CASE_SECONDS * len(work) + START_SECONDS)
+            except (BrokenProcessPool, FutureTimeout):
+                # A worker died or hung: every chunk in flight is lost. Evaluate each again, one
+                # case after another in a fresh process, so the culprit is found and rejected.
+                pool.kill()
+                for claim, work, _ in list(in_flight):
+                    outcomes = _isolate(book, work, strict)
+                    _check_rulebook(outcomes, book)
+                    stored += store.complete(claim, run.id, outcomes, who)
+                    done += len(outcomes)
+                    report("evaluate", min(done, run.read), run.read)
+                in_flight.clear()
+                pool = _Pool(workers, book, strict)
+                continue
+            in_flight.popleft()
+            _check_rulebook(outcomes, book)
             stored += store.complete(claim, run.id, outcomes, who)
             done += len(outcomes)
             report("evaluate", min(done, run.read), run.read)
     finally:
-        for claim, _ in in_flight:
+        for claim, _, _ in in_flight:
             store.release(claim)
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        pool.kill()
     report("evaluate", run.read, run.read)
     return stored
+
+
+CASE_SECONDS = 120     # one case never takes this long (the slowest measured: well under a second)
+START_SECONDS = 120    # a worker's start: import, load the rulebook, register it with the engine
+
+
+def _check_rulebook(outcomes: list, book: Rulebook) -> None:
+    for out in outcomes:
+        if isinstance(out, Evaluated) and out.rulebook_digest != book.digest:
+            raise EngineFault(f"a worker evaluated with rulebook {out.rulebook_digest}, "
+                              f"not the run's {book.digest}")
+
+
+class _Pool:
+    """Worker processes; a dead worker breaks the pool (BrokenProcessPool) instead of hanging it."""
+
+    def __init__(self, workers: int, book: Rulebook, strict: bool = False):
+        ctx = multiprocessing.get_context("spawn")
+        self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
+                                       initargs=(book, current_limits(), strict))
+
+    def submit(self, work):
+        return self._ex.submit(_evaluate_chunk, work)
+
+    def kill(self) -> None:
+        # shutdown() alone waits for running work, which may never end (a hung engine): kill.
+        procs = list(getattr(self._ex, "_processes", {}).values())
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+        self._ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _serve(book: Rulebook, limits: Limits, strict: bool, work: list[tuple[str, str]], conn) -> None:
+    configure_limits(limits)
+    _init_worker(book, strict)
+    for label, body in work:
+        conn.send(_evaluate_one(label, body))
+    conn.close()
+
+
+def _isolate(book: Rulebook, work: list[tuple[str, str]], strict: bool = False) -> list[Evaluated | Rejected]:
+    """Evaluate `work` in a fresh process, case after case; a case during which the process dies
+    or hangs is rejected, and the rest continue in a new process. Always returns one outcome per
+    case, so no case stays pending."""
+    ctx = multiprocessing.get_context("spawn")
+    out: list[Evaluated | Rejected] = []
+    while len(out) < len(work):
+        rest = work[len(out):]
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_serve, args=(book, current_limits(), strict, rest, send), daemon=True)
+        proc.start()
+        send.close()
+        timeout = START_SECONDS + CASE_SECONDS
+        failed = None
+        try:
+            for _ in rest:
+                if not recv.poll(timeout):
+                    failed = f"took longer than {CASE_SECONDS} s"
+                    break
+                try:
+                    out.append(recv.recv())
+                except EOFError:
+                    failed = "died"
+                    break
+                timeout = CASE_SECONDS
+        finally:
+            if proc.is_alive() and failed:
+                proc.kill()
+            proc.join()
+            recv.close()
+        if failed:
+            label = work[len(out)][0]
+            code = proc.exitcode
+            how = f" ({signal.Signals(-code).name})" if code is not None and code < 0 else \
+                  f" (exit code {code})" if code else ""
+            out.append(Rejected(f"{label}: the rules engine {failed}{how} while evaluating this case; "
+                                "the case is rejected so that the batch goes on (please report it)"))
+    return out
 
 
 class _CallableModule(types.ModuleType):

@@ -7,6 +7,7 @@ must have the contract's types. A case that passes here can be evaluated without
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +20,11 @@ from .rulebook import CircumstanceKind, LapseKind, Post, Severity, Tier, Violati
 
 CASE_SCHEMA = "duidan/case/v1"
 
-ID_PATTERN = r"^[^\s/]{1,80}$"
+# An id is shown on terminals and used as a key: no spaces, no slash, no control characters (C0,
+# DEL, C1), no bidirectional overrides or isolates (they reorder what a reader sees) and no
+# zero-width characters (two ids that look the same must be the same).
+ID_PATTERN = (r"^[^\s/\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+              r"\ufeff]{1,80}$")
 
 Scalar = bool | int | float | str
 
@@ -110,6 +115,8 @@ def _all_dates(case: Case) -> list[dt.date]:
 
 def fact_value_problem(name: str, value: Any, declared: dict[str, FactDecl]) -> str | None:
     """Why `value` is not a valid value of fact `name`, or None. Undeclared facts are kept as-is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"expected a finite number, got {value!r}"   # never kept, declared or not
     decl = declared.get(name)
     return None if decl is None else decl.value_problem(value)
 
@@ -187,15 +194,27 @@ def check_references(case: Case, file: str, domain: Domain | None = None) -> Non
 
 
 def _check_parent_cycles(case: Case, problems: list) -> None:
+    from .limits import current
+
+    longest = current().max_chain
     parent = {u.id: u.parent for u in case.units}
+    depth: dict[str, int] = {}   # chain length above each unit, so the check is linear
     for start in sorted(parent):
-        seen, cur = set(), start
-        while cur is not None and cur in parent:
+        seen, cur, chain = set(), start, []
+        while cur is not None and cur in parent and cur not in depth:
             if cur in seen:
                 problems.append(("units", f"the parent chain of {start!r} loops back on itself"))
                 return
             seen.add(cur)
+            chain.append(cur)
             cur = parent[cur]
+        base = depth.get(cur, 0) if cur is not None else 0
+        for n, u in enumerate(reversed(chain), 1):
+            depth[u] = base + n
+        if depth.get(start, 0) > longest:
+            problems.append(("units", f"the parent chain of {start!r} is {depth[start]} units long, over the "
+                                      f"limit of {longest} (limit max_chain)"))
+            return
 
 
 def parse_case(data: Any, file: str, domain: Domain | None = None) -> Case:

@@ -209,6 +209,15 @@ class CaseTrace(_Out):
     undeclared_facts: dict[str, list[str]] = {}   # kept and shown, never tested by a rule
 
 
+class WarningOut(_Out):
+    """Something in a valid case that probably is not what was meant (engine/warnings.py)."""
+
+    kind: str
+    where: str          # field path in the case file
+    message: str
+    value: str | int | float | bool | None = None
+
+
 class Determination(_Out):
     schema_: Literal["duidan/determination/v1"] = Field(default=DETERMINATION_SCHEMA, alias="schema")
     case: str
@@ -218,9 +227,14 @@ class Determination(_Out):
     recommendations: list[Recommendation]
     unmatched: list[str]
     trace: CaseTrace
+    # Optional: written only when there are warnings, so a case without any keeps its digest.
+    warnings: list[WarningOut] = []
     digest: str = ""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def to_dict(self) -> dict:
-        return self.model_dump(mode="json", by_alias=True)
+        d = self.model_dump(mode="json", by_alias=True)
+        if not d["warnings"]:
+            del d["warnings"]
+        return d

@@ -46,6 +46,7 @@ from .domain import TRACKS, Domain
 from .facts import Match
 from .resolve import Lapse, Resolution
 from .rulebook import ClauseView, Rule, Rulebook
+from .warnings import collect_warnings
 
 TRACK_ORDER = {t: i for i, t in enumerate(TRACKS)}
 GRADE_PREFERENCE = ["principal_leadership", "important_leadership", "overall_leadership", "supervisory", "direct"]
@@ -114,6 +115,7 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
                                   period=Period(from_=e.period[0], to=e.period[1]))
                       for e in res.excluded],
             undeclared_facts=res.undeclared_facts),
+        warnings=collect_warnings(case, book, res),   # part of the record: inside the digest
     )
     return det.model_copy(update={"digest": digest_of(det)})
 
@@ -130,6 +132,9 @@ def digest_of_dict(body: dict) -> str:
     body.pop("digest", None)
     body["recommendations"] = [{k: v for k, v in rec.items() if k != "reason"}
                                for rec in body.get("recommendations", []) if isinstance(rec, dict)]
+    if body.get("warnings"):   # a warning's message is wording; its kind, place and value are the record
+        body["warnings"] = [{k: v for k, v in w.items() if k != "message"} for w in body["warnings"]
+                            if isinstance(w, dict)]
     return sha256(canonical_json(body))
 
 

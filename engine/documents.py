@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from .errors import InputError, field_path, unknown
+from .errors import InputError, field_path, shorten, unknown
 
 
 class Model(BaseModel):
@@ -31,10 +32,14 @@ def _iso_date(v: Any) -> dt.date:
     if isinstance(v, dt.date):
         return v
     if isinstance(v, str):
+        from .spellings import loose_date
+
         try:
-            return dt.date.fromisoformat(v.strip())
+            return dt.date.fromisoformat(loose_date(v))
         except ValueError:
-            pass
+            hint = closest_date(v) if len(v.strip()) == 10 else None
+            if hint:
+                raise ValueError(f"{v!r} is not a date; the closest valid date is {hint}") from None
     raise ValueError(f"expected an ISO date (YYYY-MM-DD), got {v!r}")
 
 
@@ -52,6 +57,10 @@ class _SafeLoader(_BaseLoader):
 def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool = False):
     seen = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a mapping key must be a plain value, got {kind}", key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
@@ -62,27 +71,111 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool =
 
 _SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
-# YAML 1.1 reads on/off/yes/no as booleans (`on: finding` would become `True: finding`). Keep the
-# YAML 1.2 rule: only true/false are booleans.
+# YAML 1.1 reads on/off/yes/no as booleans (`on: finding` would become `True: finding`), `1:30` as
+# the sexagesimal 90, `010` as octal 8 and `1e-05` as text. Keep the YAML 1.2 (core schema) rules:
+# only true/false are booleans; integers are decimal (or 0o/0x); floats may have an exponent.
+_YAML11_NUMBERS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _SafeLoader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    ch: [(tag, rx) for tag, rx in resolvers if tag not in _YAML11_NUMBERS]
     for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-import re as _re  # noqa: E402
-
 _SafeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", _re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
+_SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+.0123456789"))
+
+MAX_DIGITS = 4300   # Python refuses to read longer integers (a guard against quadratic conversion)
+
+
+def _construct_int(loader: _SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    digits = len(text.lstrip("+-"))
+    if digits > 300:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"an integer of {digits} digits; numbers here have at most 300", node.start_mark)
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
+
+
+def _construct_timestamp(loader: _SafeLoader, node: yaml.ScalarNode):
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as e:
+        text = loader.construct_scalar(node)
+        hint = closest_date(text)
+        tip = f"; the closest valid date is {hint}" if hint else ""
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r} is not a date ({e}){tip}", node.start_mark) from None
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def closest_date(text: str) -> str | None:
+    """2022-02-30 -> 2022-02-28: the last valid day of the month meant (the commonest typo)."""
+    import calendar
+
+    m = re.match(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})", str(text))
+    if not m:
+        return None
+    y, mo, d = int(m[1]), min(max(int(m[2]), 1), 12), max(int(m[3]), 1)
+    if y < 1:
+        return None
+    return dt.date(y, mo, min(d, calendar.monthrange(y, mo)[1])).isoformat()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _JSONProblem(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > 300:
+        raise _JSONProblem(f"an integer of {len(text.lstrip('-'))} digits; numbers here have at most 300")
+    return int(text)
+
+
+def _json_constant(name: str):
+    raise _JSONProblem(f"{name} is not a JSON number")
+
+
+class _JSONProblem(ValueError):
+    pass
 
 
 def parse_text(text: str, file: str, *, json_only: bool = False) -> Any:
-    """Parse YAML (a superset of JSON) or JSON text; syntax errors become InputError with a line."""
+    """Parse YAML (a superset of JSON) or JSON text; syntax errors become InputError with a line.
+    The result is checked against the limits (engine/limits.py) before anything else uses it."""
+    from .limits import check_tree, current
+
+    lim = current()
+    if len(text) > lim.max_bytes:
+        raise InputError.one(file, "(document)", f"{len(text):,} characters, over the limit (max_bytes)")
     if json_only:
         try:
-            return json.loads(text)
+            data = json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int,
+                              parse_constant=_json_constant)
         except json.JSONDecodeError as e:
             raise InputError.one(file, f"line {e.lineno}, column {e.colno}", f"invalid JSON: {e.msg}") from None
+        except _JSONProblem as e:
+            raise InputError.one(file, "(document)", f"invalid JSON: {e}") from None
+        except RecursionError:
+            raise InputError.one(file, "(document)", f"nested more than {lim.max_depth} levels deep "
+                                                     "(limit max_depth)") from None
+        check_tree(data, file, lim)
+        return data
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
@@ -91,23 +184,25 @@ def parse_text(text: str, file: str, *, json_only: bool = False) -> Any:
             problem = "YAML tags that construct objects are not allowed"
         raise InputError.one(file, where, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as e:
-        raise InputError.one(file, "(document)", f"invalid YAML: {e}") from None
+        raise InputError.one(file, "(document)", f"invalid YAML: {shorten(str(e))}") from None
+    except RecursionError:
+        raise InputError.one(file, "(document)", f"nested more than {lim.max_depth} levels deep "
+                                                 "(limit max_depth)") from None
+    except (ValueError, TypeError, OverflowError) as e:   # a scalar no constructor could read
+        raise InputError.one(file, "(document)", f"invalid YAML: {shorten(str(e))}") from None
+    check_tree(data, file, lim)
+    return data
 
 
 def read_document(path: Path) -> Any:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError.one(str(path), "(file)", "no such file") from None
-    except IsADirectoryError:
-        raise InputError.one(str(path), "(file)", "is a directory, expected a file") from None
-    except OSError as e:
-        raise InputError.one(str(path), "(file)", f"cannot read: {e.strerror}") from None
+    from .limits import read_regular
+
+    raw = read_regular(Path(path))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError.one(str(path), f"byte {e.start}", "not UTF-8 text") from None
-    return parse_text(text, str(path), json_only=path.suffix.lower() == ".json")
+    return parse_text(text, str(path), json_only=Path(path).suffix.lower() == ".json")
 
 
 def validate(model: type[BaseModel], data: Any, file: str, prefix: tuple = (), context: dict | None = None):

@@ -261,7 +261,16 @@ class Domain(Model):
             v = aliases.get(v, v)
             if v in ids:
                 return v
-        raise ValueError(unknown(kind, value, list(ids) + list(aliases)))
+        from .vocabulary import kind_of, suggest_in
+
+        hint = suggest_in(self, value, kind)
+        listing = kind_of(kind)
+        more = f" (duidan vocab {listing} lists them all)" if listing else ""
+        if hint:   # Chinese or English, with both names: 'did you mean 乡镇 (township)?'
+            term, vid = hint
+            shown = repr(term) if term == vid else f"{term!r} ({vid})"
+            raise ValueError(f"unknown {kind} {value!r}; did you mean {shown}?{more}")
+        raise ValueError(unknown(kind, value, ids) + more)
 
     def label(self, x: str | None) -> str:
         """The Chinese label of any id this domain declares (views only; decisions never read it)."""

@@ -20,8 +20,11 @@ docs/durable-rules.md, because used naively it gives wrong, order-dependent answ
 from __future__ import annotations
 
 import json
+import math
 import threading
+from decimal import Decimal
 
+import durable.engine
 import durable_rules_engine
 from durable.engine import Host
 
@@ -29,6 +32,64 @@ from .compile import SENTINEL, compile_rules
 from .errors import EngineFault
 from .facts import Match, WorkingMemory
 from .rulebook import Rule
+
+# ---------------------------------------------------------------- numbers the engine can read
+#
+# The engine's own JSON reader (src/rules/json.c) reads a number as: optional '-', digits, then
+# only after a '.' an exponent. So `1e-05` (Python's text for 0.00001), `1e+16`, `5e-324` or `8e-1`
+# stop after the `1`: the rest of the fact no longer parses, the engine fails the batch half-way
+# (error 309) or crashes the process in do_actions. `Infinity` does not parse; `NaN` is read as
+# null; integers past 64 bits are clamped. Every value handed to the engine therefore goes through
+# engine_json(), which writes floats in positional notation (`0.00001`, `1e16` as
+# `10000000000000000.0`) -- the same double, so the reference evaluator sees the same number.
+# Non-finite numbers and integers beyond 2**63 never reach it: the case loader rejects them.
+
+def _float_text(x: float) -> str:
+    if not math.isfinite(x):
+        raise EngineFault(f"a non-finite number ({x!r}) reached the rules engine")
+    text = repr(x)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")      # exact digits of the shortest repr, no exponent
+        if "." not in text:
+            text += ".0"
+    return text
+
+
+def _int_text(n: int) -> str:
+    if not -(2**63) <= n < 2**63:
+        raise EngineFault(f"an integer beyond 64 bits ({str(n)[:30]}…) reached the rules engine")
+    return str(n)
+
+
+def engine_json(obj) -> str:
+    """JSON text the engine's reader reads as Python reads it (numbers positional, no exponent)."""
+    if isinstance(obj, str):
+        return json.dumps(obj, ensure_ascii=False)
+    if obj is None or isinstance(obj, bool):
+        return json.dumps(obj)
+    if isinstance(obj, int):
+        return _int_text(obj)
+    if isinstance(obj, float):
+        return _float_text(obj)
+    if isinstance(obj, dict):
+        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + engine_json(v)
+                              for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(engine_json(v) for v in obj) + "]"
+    raise EngineFault(f"cannot hand a {type(obj).__name__} to the rules engine")
+
+
+class _EngineJSON:
+    """durable.engine serialises rulesets with json.dumps: route that through engine_json too."""
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(obj, **_kw) -> str:
+        return engine_json(obj)
+
+
+durable.engine.json = _EngineJSON
 
 
 class _SyncHost(Host):
@@ -105,7 +166,7 @@ class DurableEvaluator:
         self._fired, self._sentinel_ran = [], False
         try:
             code, offset = durable_rules_engine.assert_facts(
-                self._ruleset._handle, json.dumps(batch, ensure_ascii=False))
+                self._ruleset._handle, engine_json(batch))
             if code == 2:
                 raise EngineFault("durable_rules saw a duplicate fact")
             # code 1 (some fact matched nothing) is normal; run the pending actions regardless.

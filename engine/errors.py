@@ -53,8 +53,18 @@ def unknown(what: str, value: object, valid: Iterable[str]) -> str:
     hint = closest(value, valid)
     if hint:
         return f"unknown {what} {value!r}; did you mean {hint!r}?"
-    shown = ", ".join(valid[:12]) + (", …" if len(valid) > 12 else "")
+    # Whole values only: a list is never cut in the middle of a word.
+    shown = ", ".join(valid[:40]) + (f", … ({len(valid) - 40} more)" if len(valid) > 40 else "")
     return f"unknown {what} {value!r}; expected one of: {shown}"
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """`text` cut to about `limit` characters at a word boundary, never inside a word."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind(","), cut.rfind(";"))
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;") + " …"
 
 
 class EngineFault(RuntimeError):

@@ -23,12 +23,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .case import Finding, Person, Unit, fact_value_problem, parse_case
 from .documents import canonical_json, parse_text, read_document, sha256, validate
+from .domain import bundled_domain
 from .errors import InputError, closest, unknown
+from .limits import current as current_limits
+from .limits import read_regular
+from .spellings import convert
+from .spellings import loose_date as _date
 
 SUFFIXES = {".yaml": "document", ".yml": "document", ".json": "document", ".jsonl": "jsonl", ".csv": "csv"}
 
@@ -43,6 +49,7 @@ class Source:
     digest: str          # of the file's bytes
     kind: str            # document | jsonl | csv
     data: bytes | None   # None when the file cannot be read
+    problem: str | None = None   # why it cannot be read (the whole message, naming the file)
 
 
 @dataclass(frozen=True)
@@ -67,24 +74,35 @@ def expand(inputs: list[Path], exclude: Path | None = None) -> list[Source]:
     """Files named, and the input files in directories named (not in their subdirectories, which
     may hold other things, e.g. expected outcomes; hidden files skipped); one per content."""
     paths: list[Path] = []
+    problems: list[tuple[Path, str]] = []
     for p in inputs:
         if p.is_dir():
-            paths += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES
-                            and not f.name.startswith("."))
+            try:
+                # Special files (FIFOs, sockets, devices) in a directory are not inputs: skip them
+                # like other files without an input suffix. A named one is refused (read_regular).
+                paths += sorted(f for f in p.iterdir() if f.suffix.lower() in SUFFIXES
+                                and not f.name.startswith(".") and f.is_file())
+            except OSError as e:
+                problems.append((p, f"{p}: (directory): cannot list: {e.strerror}"))
         else:
             paths.append(p)
     skip = exclude.resolve() if exclude is not None else None
     by_digest: dict[str, Source] = {}
+    lim = current_limits()
+    for p, problem in problems:
+        digest = file_digest(f"unreadable:{p}:{problem}".encode())
+        by_digest.setdefault(digest, Source(p, digest, "document", None, problem))
     for p in paths:
         if skip is not None and p.resolve() == skip:
             continue   # the roster sitting among the CSV files is not a case
-        try:
-            data = p.read_bytes()
-            digest = file_digest(data)
-        except OSError as e:
-            data, digest = None, file_digest(f"unreadable:{p}:{e.strerror}".encode())
         kind = SUFFIXES.get(p.suffix.lower(), "document")
-        by_digest.setdefault(digest, Source(p, digest, kind, data))
+        try:
+            data = read_regular(p, lim.max_bytes if kind == "document" else lim.max_input_bytes)
+            digest, problem = file_digest(data), None
+        except InputError as e:
+            data, problem = None, e.message
+            digest = file_digest(f"unreadable:{p}:{problem}".encode())
+        by_digest.setdefault(digest, Source(p, digest, kind, data, problem))
     return [by_digest[d] for d in sorted(by_digest)]
 
 
@@ -99,7 +117,7 @@ def read_all(sources: list[Source], roster: Path | None, facts: dict[str, Any]) 
     records: list[Record] = []
     for src in sources:
         if src.data is None:
-            records.append(_reject(src, 0, None, f"{src.path}: cannot read the file"))
+            records.append(_reject(src, 0, None, src.problem or f"{src.path}: cannot read the file"))
         elif src.kind == "document":
             records.append(_document(src))
         elif src.kind == "jsonl":
@@ -187,6 +205,13 @@ def _json_lines(src: Source) -> Iterator[Record]:
         except json.JSONDecodeError as e:
             yield _reject(src, n, None, f"{label}: column {e.colno}: invalid JSON: {e.msg}")
             continue
+        except (ValueError, RecursionError):
+            pass   # too deep, a huge integer: parse_text below says which
+        try:   # duplicate keys, limits, lone surrogates: as in a case file
+            data = parse_text(text, label, json_only=True)
+        except InputError as e:
+            yield _reject(src, n, None, e.message)
+            continue
         yield _case_record(src, n, data, label)
 
 
@@ -199,6 +224,60 @@ class Roster:
     unit_ids: dict[str, str]     # id or unique name -> id
     person_ids: dict[str, str]
     ambiguous: dict[str, list[str]]   # a name several entries share -> their ids
+
+    @cached_property
+    def latest(self) -> str:
+        """The latest tenure date in the roster (ISO), or 1970-01-01."""
+        dates = [d for p in self.people for d in (p.get("from"), p.get("to")) if isinstance(d, str)]
+        return max(dates, default="1970-01-01")
+
+    @cached_property
+    def _index(self):
+        by_id = {u["id"]: u for u in self.units}
+        unit_order = {u["id"]: i for i, u in enumerate(self.units)}
+        people = {p["id"]: (i, p) for i, p in enumerate(self.people)}
+        staff: dict[str, list[int]] = defaultdict(list)
+        under: dict[str, list[str]] = defaultdict(list)
+        for i, p in enumerate(self.people):
+            staff[p["unit"]].append(i)
+        for u in self.units:
+            if u.get("parent") and u.get("tier") in bundled_domain().tiers_of("supervisory"):
+                under[u["parent"]].append(u["id"])
+        return by_id, unit_order, people, staff, under
+
+    def part_for(self, findings: list[dict]) -> tuple[list[dict], list[dict]]:
+        """The units and people a case's findings can reach (engine/resolve.py): each finding's
+        unit, its parent, its supervisor and the discipline bodies under it (for a village, those
+        of its township too), the units of the persons named; closed upwards under parent and
+        supervisor so every reference resolves; and everyone in post in those units. A case
+        carries this part, not the whole roster: a roster of thousands copied into each of a
+        million rows' cases made a run that never finished. Order: the roster's."""
+        by_id, unit_order, people, staff, under = self._index
+        keep: set[str] = set()
+        for f in findings:
+            here = by_id.get(f.get("unit"))
+            if here is None:
+                continue
+            for u in (here, by_id.get(here.get("parent"))):
+                if u is not None:
+                    keep.add(u["id"])
+                    keep.update(under.get(u["id"], ()))
+                    if u.get("supervisor"):
+                        keep.add(u["supervisor"])
+            for pid in f.get("persons", ()):
+                if pid in people:
+                    keep.add(people[pid][1]["unit"])
+        todo = list(keep)
+        while todo:
+            u = by_id.get(todo.pop())
+            for ref in (u.get("parent"), u.get("supervisor")) if u else ():
+                if ref in by_id and ref not in keep:
+                    keep.add(ref)
+                    todo.append(ref)
+        rows = {i for uid in keep for i in staff.get(uid, ())}
+        rows |= {people[pid][0] for f in findings for pid in f.get("persons", ()) if pid in people}
+        units = sorted((uid for uid in keep if uid in by_id), key=unit_order.__getitem__)
+        return [by_id[u] for u in units], [self.people[i] for i in sorted(rows)]
 
 
 def load_roster(path: Path) -> Roster | InputError:
@@ -255,11 +334,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("case_id", "kind", "unit", "date")
 CASE_LEVEL = ("title", "reviewed_on")
 NOT_FACTS = {"case_id", *CASE_LEVEL, "finding_id", "kind", "unit", "date", "from", "area", "persons", "description"}
-TRUE = {"true", "yes", "y", "1", "是", "有", "真", "√"}
-FALSE = {"false", "no", "n", "0", "否", "无", "假", "×"}
 _SPLIT = re.compile(r"[;；、,，]")
 _UNIT_SUFFIX = re.compile(r"\s*[(（][^)）]*[)）]\s*$")     # "金额（元）" -> "金额"
-_LOOSE_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
 def header_index(facts: dict[str, Any]) -> dict[str, str]:
@@ -284,7 +360,10 @@ def _csv(src: Source, roster: Roster | InputError, facts: dict[str, Any]) -> lis
             return [_reject(src, 0, None, f"{src.path}: byte {e.start}: neither UTF-8 nor GB18030 text")]
     if isinstance(roster, InputError):
         return [_reject(src, 0, None, f"{src.path}: the roster is invalid: {roster.message}")]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open stops the file with a message instead of silently swallowing the
+    # rows after it into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    max_rows = current_limits().max_csv_rows
     try:
         header = next(reader, None)
         if header is None:
@@ -294,9 +373,12 @@ def _csv(src: Source, roster: Roster | InputError, facts: dict[str, Any]) -> lis
         groups: dict[str, list[Row]] = {}
         out: list[Record] = []
         line = reader.line_num
-        for cells in reader:
+        for n, cells in enumerate(reader, 1):
             first = line + 1   # a quoted cell may span lines: a row starts after the previous one
             line = reader.line_num
+            if n > max_rows:
+                return [_reject(src, first, None, f"{src.path}:{first}: more than {max_rows:,} rows "
+                                                  "(limit max_csv_rows); split the file")]
             if not any(c.strip() for c in cells):
                 continue
             row = {columns[i][0]: c.strip() for i, c in enumerate(cells) if i < len(columns) and columns[i][0]}
@@ -375,7 +457,12 @@ def _csv_case(src: Source, case_id: str, rows: list[Row], roster: Roster, facts:
         findings.append(finding)
     if problems:
         return _reject(src, first, case_id, InputError(label, problems).message)
-    data = {"schema": "duidan/case/v1", "case": header, "units": roster.units, "people": roster.people,
+    if "reviewed_on" not in header:
+        # A case's review date defaults to its latest date, roster tenures included: fix it from
+        # the whole roster before the roster is cut down to this case's part.
+        header["reviewed_on"] = max([roster.latest] + [f[k] for f in findings for k in ("date", "from") if k in f])
+    units, people = roster.part_for(findings)
+    data = {"schema": "duidan/case/v1", "case": header, "units": units, "people": people,
             "findings": findings}
     # The rows are checked; the whole case is validated again when it is evaluated (in a worker).
     return _case_record(src, first, data, label)
@@ -437,48 +524,21 @@ def _ref(value: str, ids: dict[str, str], ambiguous: dict[str, list[str]], col: 
     return value
 
 
-def _date(text: str) -> str:
-    """Spreadsheets write 2021/6/30 or 2021年6月30日; the contract's dates are ISO."""
-    m = _LOOSE_DATE.match(text)
-    return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}" if m else text
-
-
-def convert(text: str, kind: Any) -> tuple[Any, str | None]:
-    """A CSV cell as the fact type the rulebook declares: (value, None) or (None, problem)."""
-    text = text.strip()
-    if kind == "boolean":
-        low = text.lower()
-        if low in TRUE:
-            return True, None
-        if low in FALSE:
-            return False, None
-        return None, f"expected yes or no (是/否), got {text!r}"
-    if kind in ("number", "integer", "ratio"):
-        plain = re.sub(r"[,，\s]", "", text)
-        scale = 1
-        if kind == "ratio" and plain.endswith("%"):
-            plain, scale = plain[:-1], 100
-        try:
-            value: Any = int(plain) if re.fullmatch(r"[+-]?\d+", plain) else float(plain)
-        except ValueError:
-            return None, f"expected a number, got {text!r}"
-        if scale != 1:
-            value = value / scale
-        if kind == "integer" and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return value, None
-    return text, None
-
-
 def roster_sources(roster: Path | None) -> list[dict]:
     if roster is None:
         return []
-    data = roster.read_bytes()
-    return [{"path": str(roster), "digest": file_digest(data), "role": "roster"}]
+    try:
+        digest = file_digest(read_regular(roster))
+    except InputError as e:   # the CSV cases are rejected with this message (load_roster)
+        digest = file_digest(f"unreadable:{roster}:{e.message}".encode())
+    return [{"path": str(roster), "digest": digest, "role": "roster"}]
 
 
-def run_key(rulebook_digest: str, sources: list[Source], roster: list[dict]) -> str:
-    """What identifies a run: the rulebook and the contents (not the names) of its inputs."""
-    return sha256(canonical_json({"format": "duidan/batch/v1", "rulebook": rulebook_digest,
-                                  "inputs": sorted(s.digest for s in sources),
-                                  "roster": [r["digest"] for r in roster]}))
+def run_key(rulebook_digest: str, sources: list[Source], roster: list[dict], strict: bool = False) -> str:
+    """What identifies a run: the rulebook and the contents (not the names) of its inputs, and
+    --strict (which changes outcomes; absent from the key when off, so existing keys hold)."""
+    key = {"format": "duidan/batch/v1", "rulebook": rulebook_digest,
+           "inputs": sorted(s.digest for s in sources), "roster": [r["digest"] for r in roster]}
+    if strict:
+        key["strict"] = True
+    return sha256(canonical_json(key))

@@ -472,9 +472,13 @@ def bundled_path() -> Path:
 def load_rulebook(directory: str | Path | None = None) -> Rulebook:
     root = Path(directory) if directory is not None else bundled_path()
     meta_path = root / "rulebook.yaml"
-    if not root.is_dir():
+    try:
+        is_dir, has_meta = root.is_dir(), meta_path.is_file()
+    except OSError as e:   # e.g. a directory without read permission
+        raise InputError.one(str(root), "(directory)", f"cannot read: {e.strerror}") from None
+    if not is_dir:
         raise InputError.one(str(root), "(directory)", "no such rulebook directory")
-    if not meta_path.is_file():
+    if not has_meta:
         raise InputError.one(str(meta_path), "(file)", "a rulebook directory needs a rulebook.yaml")
     raw_meta = read_document(meta_path)
     dom = bundled_domain()

@@ -41,9 +41,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -354,9 +356,10 @@ class Store:
         self.backend = engine.dialect.name   # "sqlite" | "postgresql"
 
     @classmethod
-    def open(cls, url: str = DEFAULT_URL, connections: int = 4) -> Store:
-        """Connect, create the schema on first use, and check its version."""
-        engine, shown = _engine(url, connections)
+    def open(cls, url: str = DEFAULT_URL, connections: int = 4, *, create: bool = True) -> Store:
+        """Connect, create the schema on first use, and check its version. With create=False
+        (read-only commands) a SQLite file that does not exist is an error, not a new database."""
+        engine, shown = _engine(url, connections, create=create)
         store = cls(engine, shown)
         try:
             store._prepare()
@@ -706,13 +709,16 @@ class Store:
 
 # ---------------------------------------------------------------- connecting
 
-def _engine(url: str, connections: int) -> tuple[Engine, str]:
+def _engine(url: str, connections: int, create: bool = True) -> tuple[Engine, str]:
     try:
         u = make_url(url)
-    except sa.exc.ArgumentError:
+        shown = u.render_as_string(hide_password=True)
+        _ = u.port   # a port that is not a number fails here, not deep inside the driver
+    except (sa.exc.ArgumentError, ValueError):
         raise StoreError(f"not a database URL: {url!r} (expected sqlite:///FILE or "
                          "postgresql+psycopg://USER@HOST:PORT/DB)") from None
-    shown = u.render_as_string(hide_password=True)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        _sqlite_file(Path(u.database), shown, create)
     backend = u.get_backend_name()
     if backend == "postgresql" and u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")   # the driver we ship with; psycopg2 may be absent
@@ -731,6 +737,21 @@ def _engine(url: str, connections: int) -> tuple[Engine, str]:
     except sa.exc.ArgumentError as e:
         raise StoreError(f"not a usable database URL {shown}: {_first_line(e)}") from None
     return engine, shown
+
+
+def _sqlite_file(path: Path, shown: str, create: bool) -> None:
+    """Read-only commands never create a database (a mistyped --db would silently show nothing);
+    a new store file is readable by its owner only: it holds the names of real people."""
+    if path.exists():
+        return
+    if not create:
+        raise StoreError(f"no database at {shown} (nothing has been stored there; check --db)")
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise StoreError(f"cannot open database {shown}: {e.strerror}") from None
 
 
 def _sqlite_transactions(engine: Engine) -> None:

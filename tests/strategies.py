@@ -35,7 +35,8 @@ def _day(draw, lo=0, hi=2400, start=START):
 def fact_dicts(draw):
     facts = {}
     if draw(st.booleans()):
-        facts["amount"] = draw(st.integers(0, 2_000_000))
+        # floats Python writes in exponent notation (0.00001 -> 1e-05) once crashed durable_rules
+        facts["amount"] = draw(st.one_of(st.integers(0, 2_000_000), st.sampled_from([0.00001, 5e-324, 1e15, 49999.99999999999])))
     if draw(st.booleans()):
         facts["count"] = draw(st.integers(0, 40))
     if draw(st.booleans()):
@@ -43,7 +44,7 @@ def fact_dicts(draw):
     if draw(st.booleans()):
         facts["copied_from"] = draw(st.sampled_from(DOM.fact["copied_from"].values))
     if draw(st.booleans()):
-        facts["similarity"] = draw(st.sampled_from([0.2, 0.5, 0.8, 0.95, 1.0]))
+        facts["similarity"] = draw(st.sampled_from([0.2, 0.5, 0.8, 0.95, 1.0, 0.00001, 1e-300, 0.7999999999999999]))
     if draw(st.booleans()):
         facts["consequence"] = draw(st.sampled_from(DOM.fact["consequence"].values))
     for flag in ("repeated", "falsified", "reported"):

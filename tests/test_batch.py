@@ -477,7 +477,12 @@ def test_csv_round_trip(rows, chinese, seed, mini, tmp_path):
         got = parse_case(json.loads(r.body), "got")
         want = parse_case({"schema": "duidan/case/v1", "case": {"id": r.case_id}, "units": ROSTER["units"],
                            "people": ROSTER["people"], "findings": expected[r.case_id]}, "want")
-        assert got == want
+        # A case carries the part of the roster its findings reach (engine/intake.py Roster.part_for)
+        # and the review date the whole roster gives it; what it decides is the same.
+        assert got.findings == want.findings
+        assert got.reviewed_on == want.reviewed_on
+        assert {u.id for u in got.units} <= {u.id for u in want.units}
+        assert {p.id for p in got.people} <= {p.id for p in want.people}
 
 
 # ---------------------------------------------------------------- runs and diff

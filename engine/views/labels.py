@@ -10,6 +10,7 @@ import re
 
 from ..rulebook import Rulebook
 
+
 def _fallback(key: str) -> str:
     """Views without a rulebook at hand (a stored summary) label ids by the bundled domain."""
     from ..domain import bundled_domain

@@ -20,7 +20,10 @@ REJECTS_SHOWN = 20
 def _console(width: int | None) -> tuple[Console, io.StringIO]:
     buf = io.StringIO()
     # Off a terminal (a pipe, a file, CI logs) keep rows whole: 200 columns unless told the width.
-    return Console(file=buf, highlight=False, width=width or 200, color_system=None, soft_wrap=False), buf
+    # markup=False: ids, names, paths and reasons are user text; `[/x]` in one made rich raise.
+    # Off a terminal rows stay whole (wide enough for a run's rulebook digest and long paths).
+    return Console(file=buf, highlight=False, markup=False, width=width or 400, color_system=None,
+                   soft_wrap=False), buf
 
 
 def _label(key: str) -> str:
@@ -40,7 +43,7 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
 
 
 def summary_text(s: Summary, top: int = 10, width: int | None = None, created: bool = True,
-                 stored: int = 0) -> str:
+                 stored: int = 0, redact: bool = False) -> str:
     console, buf = _console(width)
     r = s.run
     if not created:
@@ -73,6 +76,10 @@ def summary_text(s: Summary, top: int = 10, width: int | None = None, created: b
                       + ", ".join(f"{rule} {m + j}/{n}" for rule, n, m, j in s.overruled[:top] if m + j),
                       markup=False)
     for rej in s.rejects[:REJECTS_SHOWN]:
+        if redact:   # the summary names no person; a reason may quote any value of the input
+            where = f"{rej['source']}:{rej['line']}" if rej.get("line") else rej["source"]
+            console.print(f"rejected: {where} (reason withheld under --redact; table `rejects` in the store)")
+            continue
         console.print(f"rejected: {rej['reason']}", soft_wrap=True, markup=False)
     if len(s.rejects) > REJECTS_SHOWN:
         console.print(f"… and {len(s.rejects) - REJECTS_SHOWN} more rejects (table `rejects` in the store)")

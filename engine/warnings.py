@@ -1,0 +1,98 @@
+"""Things in a valid case that probably do not mean what the writer meant. Nothing silent: each is
+a warning in the determination (`warnings`, part of the decision record and of its digest), shown
+in the text report, and `--strict` turns them into rejects.
+
+- an undeclared fact (`金额: 250000` instead of `amount`): kept, but no rule reads it, so the
+  answer may silently be milder than meant;
+- an `area` no portfolio covers, of anyone in the lapse's unit or its parent unit: the member it
+  was meant for is silently not found;
+- a person named in a finding's `persons` who was not in post during the lapse: they are left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .case import Case
+from .errors import closest
+from .resolve import Resolution, held_during
+from .rulebook import Rulebook
+
+
+def _chinese_names(rulebook: Rulebook) -> dict[str, str]:
+    """The Chinese names writers use for declared facts (their labels, less any unit: 金额（元） ->
+    金额), for the did-you-mean."""
+    import re
+
+    out = {}
+    for f in rulebook.domain.facts:
+        for part in re.split(r"[/／]", re.sub(r"[（(][^）)]*[）)]", "", f.label or "")):
+            if part.strip():
+                out[part.strip()] = f.id
+    return out
+
+
+def collect_warnings(case: Case, rulebook: Rulebook, resolution: Resolution) -> list[dict[str, Any]]:
+    """[{kind, where (field path), message (Chinese / English), value}], sorted. The path names a
+    finding by its id (`findings[F1].area`), not its position: the digest covers the warnings and
+    must not depend on the order of the file."""
+    out: list[dict[str, Any]] = []
+    declared = rulebook.facts
+    units = {u.id: u for u in case.units}
+    people = {p.id: p for p in case.people}
+    for section, items in (("findings", case.findings), ("violations", case.violations)):
+        for item in items:
+            for name in item.facts:
+                if name in declared:
+                    continue
+                hint = _chinese_names(rulebook).get(name) or closest(name, declared)
+                tip = f"；是否应为 {hint}? / did you mean {hint!r}?" if hint else ""
+                out.append({"kind": "undeclared_fact", "where": f"{section}[{item.id}].facts.{name}",
+                            "message": f"规则库未声明事实 {name!r}，不参与判断 / fact {name!r} is not "
+                                       f"declared by the rulebook, so no rule reads it{tip}",
+                            "value": name})
+            if item.area is not None:
+                unit_id = item.unit if section == "findings" else people[item.person].unit
+                here = units[unit_id]
+                scope = {unit_id} | ({here.parent} if here.parent else set())
+                if not any(item.area in p.portfolio for p in case.people if p.unit in scope):
+                    areas = sorted({a for p in case.people if p.unit in scope for a in p.portfolio})
+                    hint = closest(item.area, areas)
+                    tip = f"；是否应为 {hint}? / did you mean {hint!r}?" if hint else ""
+                    out.append({"kind": "area_unmatched", "where": f"{section}[{item.id}].area",
+                                "message": f"领域 {item.area!r} 不在 {unit_id} 及其上级单位任何人的分管范围内 / "
+                                           f"no one in {unit_id} or its parent unit has {item.area!r} "
+                                           f"in their portfolio, so no member answers for this area{tip}",
+                                "value": item.area})
+    for f in case.findings:
+        for pid in sorted(set(f.persons)):
+            p = people[pid]
+            if not held_during(p, f.start, f.date):
+                out.append({"kind": "person_not_in_post", "where": f"findings[{f.id}].persons[{pid}]",
+                            "message": f"{pid} 在 {f.start}..{f.date} 期间不在岗（任职 {p.from_ or '…'}.."
+                                       f"{p.to or '…'}），不予列入 / {pid} was not in post during the "
+                                       f"lapse ({f.start}..{f.date}; held it {p.from_ or '…'}..{p.to or '…'}) "
+                                       "and is left out",
+                            "value": pid})
+    return sorted(out, key=lambda w: (w["where"], w["kind"]))
+
+
+def render_warnings(det) -> str:
+    """The warnings block of the text report (empty when there are none)."""
+    warnings = getattr(det, "warnings", None) or []
+    if not warnings:
+        return ""
+    lines = [f"警告 warnings ({len(warnings)})"]
+    for w in warnings:
+        lines.append(f"  ! {w.where}: {w.message}")
+    return "\n".join(lines) + "\n"
+
+
+def strict_message(file: str, det) -> str | None:
+    """The reject message under --strict, or None when there is nothing to warn about."""
+    warnings = getattr(det, "warnings", None) or []
+    if not warnings:
+        return None
+    shown = "; ".join(f"{w.where}: {w.message}" for w in warnings[:5])
+    more = f" (and {len(warnings) - 5} more)" if len(warnings) > 5 else ""
+    return f"{file}: rejected under --strict: {shown}{more}"

@@ -1,0 +1,47 @@
+"""A batch survives what one case does to its worker: a worker killed while evaluating a case turns
+that case into a reject, the other cases are stored, and nothing is left pending (the reported
+failure: a case that crashed the engine was retried forever with --workers 1 and hung the run with
+--workers 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+
+import pytest
+from test_batch import BATCH, make_case
+
+from duidan.batch import INJECT_DEATH
+from duidan.store import Store
+
+from conftest import MINI
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_worker_that_dies_becomes_that_cases_reject(tmp_path, workers):
+    rng = random.Random(3)
+    lines = [json.dumps(make_case(i, rng), ensure_ascii=False) for i in range(20)]
+    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "runs.db"
+    # Line 7's worker is killed with SIGKILL (fault injection in the worker; a real process death).
+    env = dict(os.environ, **{INJECT_DEATH: "cases.jsonl:7"})
+    cmd = [*BATCH, str(tmp_path / "cases.jsonl"), "--db", f"sqlite:///{db}", "--rulebook", str(MINI),
+           "--workers", str(workers)]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1, p.stderr[-800:]          # something was rejected
+    assert "Traceback" not in p.stderr
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        (run,) = store.runs()
+        n = store.counts(run.id)
+        assert n == {**n, "pending": 0, "evaluated": 19, "rejected": 1}, n   # the other 19 stored
+        (rej,) = store.rejects(run.id)
+        assert "cases.jsonl:7" in rej["reason"] and "SIGKILL" in rej["reason"], rej
+        assert run.finished_at is not None
+    finally:
+        store.close()
+    # Run again without the fault: the run is complete, nothing is retried.
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert "already existed" in again.stdout and "0 case(s) added" in again.stdout, again.stdout
