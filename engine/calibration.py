@@ -180,3 +180,31 @@ def score_directory(directory: str | Path, evaluator=None) -> Score:
             continue
         out.append(score_case(det, expected.get(det["case"], {})))
     return Score(out)
+
+
+def judging_rulebook(book, workdir: str | Path):
+    """`book`, or — while its lists have no edition in force for the oldest published lapses
+    (2013) — a copy (under `workdir`) whose first list edition is back-dated to 2010, so that a
+    score measures the judgement, not the dates. Returns (rulebook, back-dated?)."""
+    import datetime as dt
+    import re
+    import shutil
+
+    from .rulebook import load_rulebook
+
+    oldest = dt.date(2013, 1, 1)
+    if all(lst.edition_at(oldest) is not None for lst in book.lists.values()):
+        return book, False
+    src = Path(book.source) if book.source else None
+    if src is None or not src.is_dir():
+        from .rulebook import bundled_path
+        src = bundled_path()
+    copy = Path(workdir) / "rules"
+    shutil.copytree(src, copy)
+    for lst in book.lists.values():
+        first = lst.editions[0]
+        for path in (copy / "lists").glob("*.yaml"):
+            text = path.read_text(encoding="utf-8")
+            new = re.sub(rf"in_force: {first.in_force.isoformat()}", "in_force: 2010-01-01", text, count=1)
+            path.write_text(new, encoding="utf-8")
+    return load_rulebook(copy), True

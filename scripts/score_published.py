@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from duidan.api import Evaluator
-from duidan.calibration import score_directory
+from duidan.calibration import judging_rulebook, score_directory
 from duidan.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +27,17 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", default=str(ROOT / "cases" / "published"))
     ap.add_argument("--rulebook", default=None)
     ap.add_argument("--form-min", type=float, default=0.80)
+    ap.add_argument("--judgement-only", action="store_true",
+                    help="if the lists have no edition in force for the oldest lapses (2013), score a copy "
+                         "with the first edition back-dated to 2010: measures the judgement, not the dates")
     args = ap.parse_args(argv)
-    score = score_directory(args.cases, Evaluator(load_rulebook(args.rulebook)))
+    book = load_rulebook(args.rulebook)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.judgement_only:
+            book, backdated = judging_rulebook(book, tmp)
+            if backdated:
+                print("(lists back-dated to 2010-01-01 for this run: judgement only)")
+        score = score_directory(args.cases, Evaluator(book))
     for c in score.cases:
         print(c.line())
     print()
