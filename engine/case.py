@@ -53,6 +53,8 @@ class Person(Model):
     portfolio: list[str] = []
     from_: IsoDate | None = Field(default=None, alias="from")
     to: IsoDate | None = None
+    # A public official (公职人员) also receives a 政务处分 beside a party sanction on the direct track.
+    public_official: bool = False
     # Other posts held, before, after or at the same time as the main one (unit/post above): a
     # person answers for a lapse through whichever post they held during its period.
     posts: list[PostHeld] = []

@@ -201,6 +201,7 @@ class Recommendation(_Out):
     why: list[WhyStep] = []
     trace: TraceOut
     category: str = ""            # what the form is (the forms table's category): 批评教育类处理, 问责, 组织处理, 纪律处分
+    administrative: str | None = None   # direct track, a public official: the 政务处分 beside the party sanction
 
 
 class RulebookRef(_Out):

@@ -342,6 +342,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         standing="established" if established or performed is not None else ("opened" if opened else "out_of_force"),
         why=why,
         category=book.forms[(kind, form)].category if form is not None and (kind, form) in book.forms else "",
+        administrative=_administrative(book, track, kind, sid, people, form, sanction),
         trace=TraceOut(matches=match_out, baseline=FormRef(form=base_form, sanction=base_sanction),
                        shift=shift, steps=steps, held=held),
     )
@@ -433,3 +434,13 @@ def _decider(book: Rulebook, kind: str, form: str, sid: str, units, people) -> s
     if proposer and proposer != decider:
         return f"{proposer}提出建议，{decider}决定"
     return f"{decider}决定"
+
+
+def _administrative(book, track, kind, sid, people, form, sanction) -> str | None:
+    """The 政务处分 (公职人员政务处分法) a public official receives beside the party sanction."""
+    conf = book.meta.direct_track
+    if track != "direct" or kind != "person" or conf is None or form != "disciplinary":
+        return None
+    if not people[sid].public_official:
+        return None
+    return conf.administrative.get(sanction or "")
