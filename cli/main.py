@@ -139,6 +139,10 @@ cli.add_command(batch)
 cli.add_command(runs)
 cli.add_command(diff)
 
+from duidan.cli import authoring  # noqa: E402  (rule authors' commands)
+
+authoring.register(lists, rules)
+
 
 def main() -> None:
     cli(prog_name="duidan")

@@ -24,8 +24,10 @@ import json
 import multiprocessing
 import os
 import socket
+import sys
 import threading
 import time
+import types
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -202,3 +204,15 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
             pool.join()
     report("evaluate", run.read, run.read)
     return stored
+
+
+class _CallableModule(types.ModuleType):
+    """`duidan.batch(...)` is the public API, and `duidan.batch` is also this module's name: once
+    the module is imported, Python binds the package attribute to the module, so the module itself
+    forwards a call to :func:`batch`."""
+
+    def __call__(self, *args, **kwargs):
+        return batch(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -88,6 +88,9 @@ def check(book: Rulebook, *, probe_engine: bool = True) -> CheckReport:
                 if not any(x.effect == "establish" and r.track == x.track and k in x.when.kinds for x in book.rules):
                     rep.problems.append(f"rule {r.id} requires a {k!r} finding, but no {r.track} rule establishes one")
 
+    same = same_identity_as_bundled(book)
+    if same:
+        rep.warnings.append(same)
     rep.counts = {
         "rules": len(book.rules), "clauses": len(book.clause_index),
         "cited": sum(1 for v in cited.values() if v), "not_enforceable": len(rep.not_enforceable),
@@ -97,6 +100,19 @@ def check(book: Rulebook, *, probe_engine: bool = True) -> CheckReport:
         if problem:
             rep.problems.append(problem)
     return rep
+
+
+def same_identity_as_bundled(book: Rulebook) -> str | None:
+    """A copy that keeps the bundled name and edition but not its content cannot be told from it in
+    a determination's header: say so."""
+    from .rulebook import bundled_path, load_rulebook
+
+    bundled = load_rulebook(bundled_path())
+    if (book.meta.name, book.meta.edition) == (bundled.meta.name, bundled.meta.edition) and book.digest != bundled.digest:
+        return (f"name {book.meta.name!r} and edition {book.meta.edition!r} are the bundled rulebook's, but the content "
+                f"differs (digest {book.digest[:19]}…, bundled {bundled.digest[:19]}…): give your rulebook its own "
+                f"name or edition in rulebook.yaml so its determinations can be told apart")
+    return None
 
 
 def _probe(book: Rulebook) -> str | None:

@@ -39,6 +39,7 @@ class ClauseOut(_Out):
     gloss: str = ""
     tier: str = ""
     role: str = ""
+    source: Literal["list", "baseline"] = "list"   # baseline: the national duty before the list
     basis: list[str] = []
 
 
@@ -110,6 +111,20 @@ class BaselineStep(_Out):
     form: FormRef
 
 
+class EditionStep(_Out):
+    """From the old, unless the new is lighter (从旧兼从轻), on the direct track: the sanction kept
+    within the range the conduct's article allows (`within_range`, in the edition in force at the
+    act), or lowered to the ceiling of a later edition in force at review (`lighter_later_edition`)."""
+
+    step: Literal["edition"] = "edition"
+    ref: str
+    effect: Literal["within_range", "lighter_later_edition"]
+    act_edition: str
+    edition: str
+    range: list[str] | None
+    sanction: str
+
+
 class CircumstanceStep(_Out):
     step: Literal["circumstance"] = "circumstance"
     circumstance: str
@@ -172,8 +187,9 @@ class MissingStep(_Out):
     kinds: list[str]
 
 
-WhyStep = Annotated[LapseStep | RuleStep | BaselineStep | CircumstanceStep | ResultStep | NotInForceStep
-                    | MissingStep | FaultStep | DutyPerformedStep | DirectStep, Field(discriminator="step")]
+WhyStep = Annotated[LapseStep | RuleStep | EditionStep | BaselineStep | CircumstanceStep | ResultStep
+                    | NotInForceStep | MissingStep | FaultStep | DutyPerformedStep | DirectStep,
+                    Field(discriminator="step")]
 
 
 class Recommendation(_Out):

@@ -27,6 +27,7 @@ from .determination import (
     Determination,
     DirectStep,
     DutyPerformedStep,
+    EditionStep,
     ExcludedOut,
     FaultStep,
     FormRef,
@@ -227,14 +228,18 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
                                   in_force=bool(used)))
         for v in live if used else ():
             clauses[(v.id, v.edition)] = ClauseOut(id=v.id, list=v.list, edition=v.edition, text=v.text,
-                                                   gloss=v.gloss, tier=v.tier, role=v.role, basis=v.basis)
+                                                   gloss=v.gloss, tier=v.tier, role=v.role, source=v.source,
+                                                   basis=cite(book, v.basis, lapse.date))
 
     grade = _grade([rules[m.rule] for m in group])
     subject = _subject(kind, sid, units, people)
     finding_ids = sorted({m.lapse for m in group if lapses[m.lapse].on == "finding"})
     violation_ids = sorted({m.lapse for m in group if lapses[m.lapse].on == "violation"})
     rule_ids = sorted({m.rule for m in group})
-    basis = sorted({b for m in used for b in rules[m.rule].basis})
+    # 从旧: every provision in the edition of its instrument in force on its lapse's date.
+    basis_set = {b for m in used for b in cite(book, rules[m.rule].basis, lapses[m.lapse].date, lapses[m.lapse].kind)}
+    last = max((lapses[m.lapse].date for m in used), default=None)
+    edition_steps: list = []
     measures: set[str] = set()
     held = None
     if kind == "person":
@@ -256,7 +261,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         top = max(forming, key=lambda r: rank(dom, kind, r.form, r.sanction))
         base_form, base_sanction = top.form, top.sanction
         by = sorted({b for m in used for b in performed.get(m.lapse, [])})
-        basis = sorted(set(basis) | {b for c in by if c in book.circumstances for b in book.circumstances[c].basis})
+        basis_set |= {b for c in by if c in book.circumstances for b in cite(book, book.circumstances[c].basis, last)}
         decider = _decider(book, kind, base_form, sid, units, people)
     elif established:
         outcome = "accountable"
@@ -285,6 +290,10 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         if fault_step is not None and rank(dom, kind, fault_step.form.form, fault_step.form.sanction) > \
                 rank(dom, kind, base_form, base_sanction):
             base_form, base_sanction = fault_step.form.form, fault_step.form.sanction
+        if track == "direct" and base_form == "disciplinary":
+            top_lapse = max((lapses[m.lapse] for m in established if rules[m.rule] is top), key=lambda lp: lp.date)
+            base_sanction, edition_steps, extra = _edition_range(book, top, top_lapse, review, base_sanction)
+            basis_set |= set(extra)
         for r in forming:
             measures.update(r.measures)
         effects = [(c, book.circumstances[c]) for c in circumstances if c in book.circumstances]
@@ -301,7 +310,16 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
             down = max([i.steps for _, i in effects if i.effect == "lighter"], default=0)
             shift = up - down
             form, sanction = shift_form(dom, kind, base_form, base_sanction, shift)
-        basis = sorted(set(basis) | {b for _, info in effects for b in info.basis})
+        if edition_steps and form is not None:
+            # Circumstances move the sanction within what the applicable article allows: never
+            # out of 纪律处分 altogether, never above the article's heaviest sanction.
+            hi = edition_steps[-1].range[1]
+            order = dom.ladders.sanction
+            at = order.index(sanction) if form == "disciplinary" else 0
+            form, sanction = "disciplinary", order[min(at, order.index(hi))]
+        basis_set |= {b for _, info in effects for b in cite(book, info.basis, last)}
+        if track != "direct":   # the violator's basis is the conduct's article, not the accountability forms
+            basis_set |= set(cite(book, book.forms[(kind, base_form if form is None else form)].basis, last))
         decider = _decider(book, kind, base_form if form is None else form, sid, units, people)
     else:
         outcome = "undetermined"
@@ -322,6 +340,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     elif established:
         if fault_step is not None:
             why.append(fault_step)
+        why += edition_steps
         why.append(BaselineStep(grade=grade, form=FormRef(form=base_form, sanction=base_sanction)))
         why += [CircumstanceStep(circumstance=st.circumstance, effect=st.effect, steps=st.steps) for st in steps]
         why += direct_steps
@@ -337,7 +356,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     return Recommendation(
         id="", track=track, subject=subject, grade=grade, outcome=outcome, form=form, sanction=sanction,
         measures=sorted(measures), decided_by=decider, clauses=[clauses[k] for k in sorted(clauses)],
-        basis=basis, findings=finding_ids, violations=violation_ids, rules=rule_ids,
+        basis=sorted(basis_set), findings=finding_ids, violations=violation_ids, rules=rule_ids,
         circumstances=circumstances, missing=missing,
         standing="established" if established or performed is not None else ("opened" if opened else "out_of_force"),
         why=why,
@@ -346,6 +365,61 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         trace=TraceOut(matches=match_out, baseline=FormRef(form=base_form, sanction=base_sanction),
                        shift=shift, steps=steps, held=held),
     )
+
+
+def cite(book: Rulebook, refs: list[str], day: dt.date | None, kind: str | None = None) -> list[str]:
+    """The provisions `refs` as cited on `day`: each in the edition of its instrument in force then,
+    left out when none was (a rulebook without an instruments table cites its free text as written)."""
+    if book.instruments is None:
+        return list(refs)
+    if day is None:
+        return []
+    out = []
+    for ref in refs:
+        c = book.instruments.cite(ref, day, kind)
+        if c is not None:
+            out.append(c.text)
+    return out
+
+
+def _edition_range(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date, sanction: str):
+    """From the old, unless the new is lighter (从旧兼从轻), on the direct track: the sanction is kept
+    within the range the conduct's article allows in the edition in force on the violation date,
+    and lowered to a later edition's ceiling when the edition in force at review is lighter.
+    Returns (sanction, why steps, extra citations)."""
+    table = book.instruments
+    order = book.domain.ladders.sanction
+    steps, extra = [], []
+    if table is None:
+        return sanction, steps, extra
+    for ref in rule.basis:
+        if not ref.endswith(".*"):
+            continue
+        then, now = table.cite(ref, lapse.date, lapse.kind), table.cite(ref, review, lapse.kind)
+        if then is None:
+            continue
+        rng = table.sanction_range(then.ref, then.edition)
+        if rng:
+            # The article's ceiling binds; its floor does not raise a proposal (which article applies
+            # to a light case, e.g. a crime-linked one, is for the case handlers).
+            pos = min(order.index(sanction), order.index(rng[1]))
+            if order[pos] != sanction:
+                steps.append(EditionStep(ref=then.ref, effect="within_range", act_edition=then.edition,
+                                         edition=then.edition, range=list(rng), sanction=order[pos]))
+                sanction = order[pos]
+        if now is not None and now.edition != then.edition:
+            lighter = table.sanction_range(now.ref, now.edition)
+            if lighter and order.index(lighter[1]) < order.index(sanction):
+                sanction = lighter[1]
+                steps.append(EditionStep(ref=now.ref, effect="lighter_later_edition", act_edition=then.edition,
+                                         edition=now.edition, range=list(lighter), sanction=sanction))
+                extra.append(now.text)
+        if rng and not steps:
+            # Within range already: record the range that applies, so circumstances stay inside it.
+            steps.append(EditionStep(ref=then.ref, effect="within_range", act_edition=then.edition,
+                                     edition=then.edition, range=list(rng), sanction=sanction))
+        break   # one conduct provision per rule
+    return sanction, steps, extra
 
 
 def _grade(rules: list[Rule]) -> str:

@@ -58,6 +58,7 @@ class Term(Model):
 
 
 class TierDecl(Term):
+    code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9]*$")   # clause-id part: P-TWN-2.3
     list: Literal["primary", "supervisory"]
     head: list[str] = Field(min_length=1)
     members: list[str] = []

@@ -2,7 +2,7 @@
 
 `cases/expected/<case>.yaml` holds, per recommendation, what a reviewer signs off: track, subject,
 outcome, form, sanction, measures and the clause ids cited (not the wording, which an edition may
-polish without changing a decision), plus the unmatched lapses.
+polish without changing a decision), plus the unmatched lapses — and, written by hand, `why`.
 """
 
 from __future__ import annotations
@@ -21,3 +21,13 @@ def summarize(det: Determination) -> dict:
         ],
         "unmatched": det.unmatched,
     }
+
+
+def key(rec: dict) -> tuple:
+    """What pairs an expectation with a recommendation across engine versions."""
+    return (rec["track"], rec["subject"], tuple(rec["findings"]), tuple(rec["violations"]))
+
+
+def without_reasons(expected: dict) -> dict:
+    return {**expected, "recommendations": [{k: v for k, v in r.items() if k != "why"}
+                                            for r in expected.get("recommendations", [])]}

@@ -55,7 +55,8 @@ def render_text(det: Determination, case: Case, book: Rulebook) -> str:
             if r.outcome != "undetermined":
                 out.append(f"    决定　{r.decided_by}")
             for c in r.clauses:
-                out.append(f"    条款　{c.id}（{c.edition}版）{c.text}")
+                edition = "清单施行前·国家规定" if c.source == "baseline" else f"{c.edition}版"
+                out.append(f"    条款　{c.id}（{edition}）{c.text}")
             if r.basis:
                 out.append(f"    依据　{'；'.join(r.basis)}")
             for lid in r.findings + r.violations:
@@ -90,11 +91,20 @@ def render_list(book: Rulebook, list_name: str | None, tier: str | None, on=None
         sections = [sec for sec in lst.tiers if not tier or sec.tier in (tier, held) or tier in sec.applies_to]
         if not sections:
             continue
-        out.append(f"{lst.title}（{ed.edition}版，{ed.in_force}起施行）")
+        if ed.baseline:
+            out.append(f"{lst.title}：{ed.in_force}起、清单施行前，依国家规定的职责（基线）")
+        else:
+            out.append(f"{lst.title}（{ed.edition}版，{ed.in_force}起施行）")
         for section in sections:
             out.append(f"  {section.title} [{section.tier}]")
             for role in section.roles:
                 out.append(f"    {role.title}")
+                if ed.baseline:
+                    if role.baseline is not None:
+                        ids = [c.id for c in role.clauses if book.clause_at(c.id, ed.in_force) is not None]
+                        out.append(f"      {role.baseline.text}")
+                        out.append(f"      （对应清单条款：{'、'.join(ids)}）")
+                    continue
                 for c in role.clauses:
                     view = book.clause_at(c.id, ed.in_force)
                     if view is None:

@@ -118,9 +118,11 @@ def accumulated(case: Case, accumulation) -> dict[str, str]:
         for vs in by_unit.values():
             vs = sorted(vs, key=lambda v: (v.date, v.id))
             for v in vs:
-                near = [w for w in vs if abs((w.date - v.date).days) <= acc.window_days]
-                if len(near) >= acc.count:
-                    out[v.id] = acc.as_severity
+                # the window ending on this violation's date
+                within = [w for w in vs if 0 <= (v.date - w.date).days < acc.window_days]
+                if len(within) >= acc.count:
+                    for w in within:
+                        out[w.id] = acc.as_severity
     return out
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .documents import IsoDate, Model, canonical_json, read_document, sha256, validate
 from .domain import Domain, FactDecl, bundled_domain, domain_of, term
 from .errors import InputError, unknown
+from .instruments import InstrumentTable
 
 RULEBOOK_SCHEMA = "duidan/rulebook/v1"
 LIST_SCHEMA = "duidan/list/v1"
@@ -37,6 +38,21 @@ Sanction = term("sanction")
 Measure = term("measure")
 Form = term("form")
 Track = Literal["primary", "supervisory", "direct"]
+
+
+def _basis(v: Any, info: ValidationInfo) -> str:
+    """A basis: a reference into the rulebook's instruments table (engine/instruments.py); free text
+    only in a rulebook without one."""
+    ctx = info.context if isinstance(info.context, dict) else {}
+    table = ctx.get("instruments")
+    if table is None:
+        if not isinstance(v, str) or not v.strip():
+            raise ValueError(f"a basis is a non-empty text, got {v!r}")
+        return v
+    return table.resolve(v)
+
+
+Basis = Annotated[str, BeforeValidator(_basis)]
 Grade = Literal["overall_leadership", "principal_leadership", "important_leadership", "supervisory", "direct"]
 
 
@@ -52,7 +68,7 @@ class Clause(Model):
     id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d+(\.\d+)*$")
     text: str = Field(min_length=1)
     gloss: str = ""
-    basis: list[str] = []
+    basis: list[Basis] = []
     since: str | None = None          # edition that introduced it; default: the list's first
     until: str | None = None          # edition that repealed it (not in force from then on)
     revisions: list[Revision] = []    # later wording, by edition
@@ -60,9 +76,20 @@ class Clause(Model):
     note: str = ""
 
 
+class RoleBaseline(Model):
+    """The role's duty as the national instruments stated it before the list was issued: in a
+    baseline edition, every clause of the role reads this way (a clause `since` a later edition
+    has no national counterpart and is not in force then)."""
+
+    text: str = Field(min_length=1)
+    gloss: str = ""
+    basis: list[Basis] = Field(min_length=1)
+
+
 class Role(Model):
     role: Literal["team", "principal", "member"]
     title: str
+    baseline: RoleBaseline | None = None
     clauses: list[Clause] = Field(min_length=1)
 
 
@@ -77,6 +104,9 @@ class Edition(Model):
     edition: str
     in_force: IsoDate
     title: str = ""
+    # The national baseline: before the list was issued, its duties as the national instruments
+    # stated them (each role's `baseline`). Only the first edition may be one.
+    baseline: bool = False
 
 
 class ResponsibilityList(Model):
@@ -92,6 +122,8 @@ class ResponsibilityList(Model):
         dates = [e.in_force for e in self.editions]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError("editions must be listed oldest first, with distinct in_force dates")
+        if any(e.baseline for e in self.editions[1:]):
+            raise ValueError("only the first edition may be the national baseline")
         names = [e.edition for e in self.editions]
         for section in self.tiers:
             for role in section.roles:
@@ -121,6 +153,7 @@ class ClauseView(Model):
     text: str
     gloss: str
     basis: list[str]
+    source: Literal["list", "baseline"] = "list"   # baseline: the national duty before the list
 
 
 # ---------------------------------------------------------------- the rules
@@ -189,7 +222,7 @@ class Rule(Model):
     measures: list[Measure] = []
     requires: list[LapseKind] = []   # effect: open — the findings that would establish the track
     cites: list[str] = []            # clause ids
-    basis: list[str] = []            # regulation articles
+    basis: list[Basis] = []          # references into the instruments table
     note: str = ""
 
     @model_validator(mode="after")
@@ -234,7 +267,7 @@ class FormInfo(Model):
     subject: Literal["person", "unit"]
     label: str
     decided_by: str
-    basis: list[str] = []
+    basis: list[Basis] = []
     # What the form is: 问责 (a form of 问责条例 第8条), 批评教育类处理 (talks, criticism, written
     # self-criticism: education, not a 第8条 form), 组织处理, 纪律处分. Presentation and grouping only.
     category: str = ""
@@ -250,7 +283,7 @@ class CircumstanceInfo(Model):
     effect: Literal["exempt", "lighter", "heavier"]
     steps: int = Field(default=1, ge=0, le=3)
     label: str
-    basis: list[str] = []
+    basis: list[Basis] = []
     # The duty was performed (已履职尽责): the lapse it concerns is discharged, not excused.
     duty_performed: bool = False
     # On the direct track (纪律处分条例): `within` keeps the sanction (从轻/从重 within it), `step`
@@ -323,6 +356,9 @@ class RulebookMeta(Model):
     rules: list[str] = Field(min_length=1)
     # The vocabulary file (engine/domain.py); a rulebook without one uses the bundled vocabulary.
     domain: str | None = None
+    # The national instruments and their editions (engine/instruments.py); without it, a basis is
+    # free text and cited as written.
+    instruments: str | None = None
     forms: list[FormInfo] = Field(min_length=1)
     circumstances: list[CircumstanceInfo] = Field(min_length=1)
     facts: list[ExtraFact] = []              # beyond the domain's facts
@@ -350,6 +386,7 @@ class Rulebook(Model):
 
     meta: RulebookMeta
     domain: Domain
+    instruments: InstrumentTable | None = None
     lists: dict[str, ResponsibilityList]
     rules: list[Rule]
     source: str = Field(default="", exclude=True)   # where it was loaded from; not part of the digest
@@ -377,6 +414,12 @@ class Rulebook(Model):
                     for c in role.clauses:
                         out[c.id] = (lst.list, section.tier, role.role, c)
         return out
+
+    @cached_property
+    def _roles(self) -> dict[str, Role]:
+        """clause id -> the role it belongs to (for the role's national baseline)."""
+        return {c.id: role for lst in self.lists.values() for section in lst.tiers
+                for role in section.roles for c in role.clauses}
 
     @property
     def facts(self) -> dict[str, FactDecl]:
@@ -433,6 +476,12 @@ class Rulebook(Model):
             return None
         if c.until is not None and order.index(c.until) <= pos:
             return None
+        if ed.baseline:
+            base = self._roles[clause_id].baseline
+            if base is None:
+                return None
+            return ClauseView(id=c.id, list=list_name, edition=ed.edition, tier=tier, role=role,
+                              text=base.text, gloss=base.gloss, basis=list(base.basis), source="baseline")
         text, gloss = c.text, c.gloss
         for r in c.revisions:
             if order.index(r.edition) <= pos:
@@ -464,7 +513,9 @@ def rulebook_from_canonical(text: str, expected_digest: str, where: str = "<stor
 
     data = json.loads(text)
     dom = validate(Domain, data.get("domain") if isinstance(data, dict) else None, where, ("domain",))
-    book = validate(Rulebook, data, where, context={"domain": dom})
+    raw = data.get("instruments") if isinstance(data, dict) else None
+    table = validate(InstrumentTable, raw, where, ("instruments",)) if raw is not None else None
+    book = validate(Rulebook, data, where, context={"domain": dom, "instruments": table})
     if book.digest != expected_digest:
         raise InputError.one(where, "(content)", f"digest {book.digest} does not match the recorded {expected_digest}")
     return book
@@ -488,11 +539,15 @@ def load_rulebook(directory: str | Path | None = None) -> Rulebook:
     if isinstance(raw_meta, dict) and raw_meta.get("domain"):
         path = _inside(root, str(raw_meta["domain"]), meta_path, "domain")
         dom = validate(Domain, read_document(path), str(path))
-    ctx = {"domain": dom}
+    table = None
+    if isinstance(raw_meta, dict) and raw_meta.get("instruments"):
+        path = _inside(root, str(raw_meta["instruments"]), meta_path, "instruments")
+        table = validate(InstrumentTable, read_document(path), str(path))
+    ctx = {"domain": dom, "instruments": table}
     meta = validate(RulebookMeta, raw_meta, str(meta_path), context=ctx)
     if meta.facts:   # facts declared in rulebook.yaml join the domain's
         dom = _with_facts(dom, meta.facts, str(meta_path))
-        ctx = {"domain": dom}
+        ctx = {"domain": dom, "instruments": table}
 
     lists: dict[str, ResponsibilityList] = {}
     for i, rel in enumerate(meta.lists):
@@ -511,7 +566,7 @@ def load_rulebook(directory: str | Path | None = None) -> Rulebook:
                 raise InputError.one(str(path), f"rules[{j}].id", f"duplicate rule id {r.id!r} (also in {origin[r.id]})")
             origin[r.id] = str(path)
         rules.extend(rf.rules)
-    book = Rulebook(meta=meta, domain=dom, lists=lists, rules=rules, source=str(root))
+    book = Rulebook(meta=meta, domain=dom, instruments=table, lists=lists, rules=rules, source=str(root))
     _cross_check(book, root, origin)
     return book
 

@@ -27,8 +27,8 @@ AREAS = ["finance", "projects", "education", "land"]
 START = dt.date(2016, 6, 1)
 
 
-def _day(draw, lo=0, hi=2400):
-    return START + dt.timedelta(days=draw(st.integers(lo, hi)))
+def _day(draw, lo=0, hi=2400, start=START):
+    return start + dt.timedelta(days=draw(st.integers(lo, hi)))
 
 
 @st.composite
@@ -57,7 +57,8 @@ def fact_dicts(draw):
 
 
 @st.composite
-def cases(draw, max_people=12, max_findings=6, max_violations=2):
+def cases(draw, max_people=12, max_findings=6, max_violations=2, start=START, span=2400):
+    """`start`/`span`: the days dates are drawn from (default 2016-06 to 2022-12)."""
     people = []
     n = draw(st.integers(1, max_people))
     for i in range(n):
@@ -67,14 +68,14 @@ def cases(draw, max_people=12, max_findings=6, max_violations=2):
         if post not in STAFF and draw(st.booleans()):
             p["portfolio"] = sorted(draw(st.sets(st.sampled_from(AREAS), max_size=2)))
         if draw(st.booleans()):
-            start = _day(draw)
-            p["from"] = start.isoformat()
+            took = _day(draw, 0, span, start)
+            p["from"] = took.isoformat()
             if draw(st.booleans()):
-                p["to"] = (start + dt.timedelta(days=draw(st.integers(0, 1500)))).isoformat()
+                p["to"] = (took + dt.timedelta(days=draw(st.integers(0, 1500)))).isoformat()
         people.append(p)
     findings = []
     for i in range(draw(st.integers(0, max_findings))):
-        end = _day(draw, 200)
+        end = _day(draw, 200, span, start)
         f = {"id": f"F{i}", "kind": draw(st.sampled_from(DOM.ids("lapse kind"))),
              "unit": draw(st.sampled_from(UNITS))["id"], "date": end.isoformat(), "facts": draw(fact_dicts())}
         if draw(st.booleans()):
@@ -86,7 +87,7 @@ def cases(draw, max_people=12, max_findings=6, max_violations=2):
         findings.append(f)
     violations = []
     for i in range(draw(st.integers(0 if findings else 1, max_violations))):
-        end = _day(draw, 200)
+        end = _day(draw, 200, span, start)
         v = {"id": f"V{i}", "person": draw(st.sampled_from(people))["id"],
              "kind": draw(st.sampled_from(DOM.ids("violation kind"))), "date": end.isoformat(),
              "severity": draw(st.sampled_from(DOM.ids("severity"))), "facts": draw(fact_dicts())}

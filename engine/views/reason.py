@@ -12,6 +12,7 @@ from ..determination import (
     Determination,
     DirectStep,
     DutyPerformedStep,
+    EditionStep,
     FaultStep,
     LapseStep,
     MissingStep,
@@ -53,6 +54,8 @@ def reason_text(rec: Recommendation, book: Rulebook) -> str:
         return (f"{about}启动一案双查，{who}（{role}）的{track}已立项，但尚无问题线索证明其未履行何种职责；"
                 f"需补充以下事实之一：{need}。")
     clause_ids = "、".join(sorted({c.id for c in rec.clauses})) or "、".join(rec.basis)
+    if any(c.source == "baseline" for c in rec.clauses):
+        clause_ids += "（问题发生时清单尚未施行，对照施行前国家规定的职责）"
     done = next((st for st in rec.why if isinstance(st, DutyPerformedStep)), None)
     if done is not None:
         by = "、".join("记录在案的报告" if b == "reported" else L(b) for b in done.by)
@@ -66,6 +69,11 @@ def reason_text(rec: Recommendation, book: Rulebook) -> str:
         text += (f"本人失责（{'、'.join(fault.lapses)}）起点为{form_label(book, fault.fault.form, fault.fault.sanction)}，"
                  f"违纪情节（{'、'.join(fault.violations)}）上调{fault.gravity}档（至多{fault.max_rungs}档），")
     text += f"基准为{form_label(book, base.form.form, base.form.sanction)}"
+    lighter = [st for st in rec.why if isinstance(st, EditionStep) and st.effect == "lighter_later_edition"]
+    if lighter:
+        st = lighter[0]
+        text += (f"；依从旧兼从轻原则，审查时施行的{st.edition}年版条例对该行为的处分更轻，"
+                 f"适用{form_label(book, 'disciplinary', st.sanction)}")
     for st in rec.why:
         if isinstance(st, DirectStep) and st.adjustment == "several_violations":
             text += f"；数种违纪合并处理，加重{st.steps}档"
