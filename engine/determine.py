@@ -296,7 +296,10 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
             basis_set |= set(extra)
         for r in forming:
             measures.update(r.measures)
-        effects = [(c, book.circumstances[c]) for c in circumstances if c in book.circumstances]
+        # A duty-performed circumstance discharges the lapses it names (see _discharged); it does not
+        # excuse the subject's other lapses.
+        effects = [(c, book.circumstances[c]) for c in circumstances
+                   if c in book.circumstances and not book.circumstances[c].duty_performed]
         steps = [StepOut(circumstance=c, effect=info.effect, steps=info.steps) for c, info in effects]
         if any(info.effect == "exempt" for _, info in effects):
             outcome = "exempt"

@@ -180,7 +180,7 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
     detection = set(dom.detection_kinds)
     for f in case.findings:
         mine = {v.person for v in case.violations if v.id in f.violations}
-        if f.kind in detection:
+        if f.kind in detection and not f.violations:
             mine |= {v.person for v in case.violations
                      if v.start <= f.date and v.date >= f.start
                      and f.unit in {u for u, _ in units_held(people[v.person])}}

@@ -212,3 +212,13 @@ def test_a_post_history_answers_through_the_post_held_at_the_time(ev):
                            "posts": [{"unit": "v", "post": "secretary", "from": "2017-01-01", "to": "2019-12-31"}]})
     held = _held(_det(ev, data), "primary")
     assert ("primary", "mover") in held and ("primary", "vs") in held
+
+
+def test_reported_up_discharges_only_the_lapse_it_names(ev):
+    """Why: reporting one problem up does not excuse another lapse of the same person."""
+    data = _village(findings=[
+        {"id": "F1", "kind": "problem_not_reported", "unit": "v", "date": "2020-12-31", "persons": ["vs"]},
+        {"id": "F2", "kind": "rectification_perfunctory", "unit": "v", "date": "2020-12-31", "persons": ["vs"]}],
+        circumstances=[{"subject": "vs", "kind": "reported_up", "lapse": "F1", "note": "已书面报告镇纪委"}])
+    recs = [r for r in _det(ev, data).recommendations if r.subject.id == "vs"]
+    assert [(r.outcome, r.findings) for r in recs] == [("accountable", ["F2"])]
