@@ -163,6 +163,9 @@ def _print_summary(console: Console, s, top: int) -> None:
         console.print(t)
         if len(s.scorecard) > top:
             console.print(f"… and {len(s.scorecard) - top} more units (--top N shows more)")
+    if any(s.reviews.values()):
+        console.print("reviews 复核: " + ", ".join(f"{k} {n}" for k, n in s.reviews.items()) + "; most overruled: "
+                      + ", ".join(f"{rule} {m + j}/{n}" for rule, n, m, j in s.overruled[:top] if m + j))
     for rej in s.rejects[:REJECTS_SHOWN]:
         console.print(f"rejected: {rej['reason']}", soft_wrap=True)
     if len(s.rejects) > REJECTS_SHOWN:
@@ -178,24 +181,26 @@ def runs(db, fmt):
 
     store = _open(db)
     try:
-        found = [(r, store.counts(r.id)) for r in store.runs()]
+        found = [(r, dict(store.counts(r.id), reviews=_review_totals(store.reviews(r.id)))) for r in store.runs()]
     except DatabaseError as e:
         _fail(f"database {store.url}: {str(e).splitlines()[0]}")
     finally:
         store.close()
     if fmt == "json":
         for r, n in found:
-            click.echo(json.dumps(dict(_plain(r), pending=n["pending"]), ensure_ascii=False))
+            click.echo(json.dumps(dict(_plain(r), pending=n["pending"], reviews=n["reviews"]), ensure_ascii=False))
         return
     t = Table()
-    for col in ("run", "started", "state", "rulebook", "read", "evaluated", "rejected", "inputs"):
+    for col in ("run", "started", "state", "rulebook", "read", "evaluated", "rejected", "reviews a/m/r", "inputs"):
         t.add_column(col)
     for r, n in found:
         state = "finished" if r.finished_at else f"incomplete ({n['pending']} pending)"
         inputs = [i["path"] for i in r.inputs]
         shown = inputs[0] + (f" +{len(inputs) - 1}" if len(inputs) > 1 else "") if inputs else ""
-        t.add_row(str(r.id), _time(r.started_at), state, f"{r.rulebook['name']} {r.rulebook['edition']}",
-                  str(r.read if r.read is not None else "…"), str(n["evaluated"]), str(n["rejected"]), shown)
+        t.add_row(str(r.id), _time(r.started_at), state,
+                  f"{r.rulebook['name']} {r.rulebook['edition']} ({r.rulebook['digest'][:19]}…)",
+                  str(r.read if r.read is not None else "…"), str(n["evaluated"]), str(n["rejected"]),
+                  "/".join(str(x) for x in n["reviews"].values()), shown)
     _console().print(t)
 
 
@@ -238,8 +243,16 @@ def diff(run_a, run_b, db, fmt):
     for col in ("case", "track", "subject", "A", "B", "why"):
         t.add_column(col)
     for c in d.changes:
-        t.add_row(c.case_id, c.track, c.subject, _decision(c.before), _decision(c.after), "; ".join(c.why))
+        rec = c.after or c.before   # people and units by name, beside their ids
+        t.add_row(c.case_id, c.track, f"{c.subject} {rec.get('subject_name', '')}".strip(), _decision(c.before),
+                  _decision(c.after), "; ".join(c.why))
     console.print(t)
+
+
+def _review_totals(reviews: list[dict]) -> dict[str, int]:
+    from duidan.summary import review_counts
+
+    return review_counts(reviews, [])["reviews"]
 
 
 def _decision(rec: dict | None) -> str:

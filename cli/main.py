@@ -1,6 +1,6 @@
 """The `duidan` command: thin click commands over the library (engine/).
 
-Exit codes (CONTRACT.md §2): 0 evaluated; 1 a case or the rulebook is invalid (every valid case
+Exit codes (docs/determination-format.md): 0 evaluated; 1 a case or the rulebook is invalid (every valid case
 is still evaluated); 2 usage error (click's own).
 """
 
@@ -138,6 +138,9 @@ from duidan.cli.batch import batch, diff, runs  # noqa: E402  (the commands are 
 cli.add_command(batch)
 cli.add_command(runs)
 cli.add_command(diff)
+from duidan.cli.audit import COMMANDS as _AUDIT  # noqa: E402  (explain, replay, verify, review, show, export)
+
+for _c in _AUDIT: cli.add_command(_c)  # noqa: E701
 
 from duidan.cli import authoring  # noqa: E402  (rule authors' commands)
 

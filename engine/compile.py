@@ -1,7 +1,7 @@
 """Rule data -> durable_rules JSON rulesets (no engine import: the output is plain data).
 
 Each rule becomes one pattern over a candidate fact (engine/facts.py), preceded by a trigger
-pattern (DURABLE_RULES.md §4.1/§9):
+pattern (docs/durable-rules.md):
 
     all: [ go  (type $go, bucket k)     -- asserted last, after the case's facts
            c   (type candidate, on, kind, ltier, severity, relation, stier, post, facts...) ]
@@ -21,7 +21,7 @@ from .facts import FACT_PREFIX
 from .rulebook import FactTest, Rule
 
 GO_BUCKET = 200      # at most ~257 rules may share one identical pattern (engine error 108)
-SENTINEL = "$done"   # fires once per case, so delete_state never meets an action-less session (§4.2)
+SENTINEL = "$done"   # fires once per case, so delete_state never meets an action-less session (docs/durable-rules.md)
 
 
 def _one_of(prop: str, values: list) -> dict:

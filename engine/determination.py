@@ -1,4 +1,4 @@
-"""The determination format (`schema: duidan/determination/v1`, CONTRACT.md §2) as models.
+"""The determination format (`schema: duidan/determination/v1`, docs/determination-format.md) as models.
 
 Fields beyond the contract (subject name, clause gloss/tier/role/basis, `reviewed_on`, `missing`,
 `standing`, `trace`)

@@ -189,12 +189,17 @@ def gravity_points(book: Rulebook, violations: list[Lapse]) -> int:
 
 
 def digest_of(det: Determination) -> str:
+    return digest_of_dict(det.to_dict())
+
+
+def digest_of_dict(body: dict) -> str:
     """The hash of the decision: the canonical determination less its digest and less every
-    recommendation's `reason` sentence, which is a view of `why` (docs/determination-format.md)."""
-    body = det.to_dict()
+    recommendation's `reason` sentence, which is a view of `why` (docs/determination-format.md).
+    Works on a stored body too (verify, replay)."""
+    body = dict(body)
     body.pop("digest", None)
-    for rec in body["recommendations"]:
-        rec.pop("reason", None)
+    body["recommendations"] = [{k: v for k, v in rec.items() if k != "reason"}
+                               for rec in body.get("recommendations", []) if isinstance(rec, dict)]
     return sha256(canonical_json(body))
 
 

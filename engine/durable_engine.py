@@ -1,5 +1,5 @@
 """The only module that imports durable_rules. It wraps the engine in the safe pattern of
-DURABLE_RULES.md §9, because used naively it gives wrong, order-dependent answers:
+docs/durable-rules.md, because used naively it gives wrong, order-dependent answers:
 
 - one thread-free Host per process (the default Host runs actions on background threads);
 - rulesets registered from dicts (never the global decorator DSL);
@@ -124,7 +124,7 @@ class DurableEvaluator:
         finally:
             self._fired = None
             # Only a session in which an action ran can be deleted: on any other, delete_state
-            # frees uninitialised pointers and crashes the process (§4.2). A session the engine
+            # frees uninitialised pointers and crashes the process (docs/durable-rules.md). A session the engine
             # failed on is left behind; its sid is never reused.
             if self._sentinel_ran:
                 self._host.delete_state(self.name, sid)

@@ -5,8 +5,8 @@ A candidate carries the lapse's attributes (kind, tier, severity, facts) and the
 resolve, in Python, on purpose: in durable_rules 2.0.28 every rule's join expression is a test
 the joined fact must pass, and a fact passing more than 64 of them fails the whole case with
 error 303 (measured here: 64 join rules run, 65 fail) -- a 151-rule rulebook could not run as
-joins. Its join and negation paths are also where its order-dependent bugs live (DURABLE_RULES.md
-§4.1). Alpha tests over one fact, equality first, are the part of the engine that is sound.
+joins. Its join and negation paths are also where its order-dependent bugs live (docs/durable-rules.md,
+problem 3). Alpha tests over one fact, equality first, are the part of the engine that is sound.
 
 Both evaluators (durable_rules and the plain-Python reference) consume exactly these dicts, so
 they can only disagree on matching, never on input. Fact ids are short positional ids (`c0`, `c1`)

@@ -1,6 +1,6 @@
 """The rulebook: both responsibility lists, the rules that enforce them, forms and circumstances.
 
-A rulebook is a directory of YAML files (see rules/README.md for the layout). Loading is strict:
+A rulebook is a directory of YAML files (see docs/rulebook-format.md). Loading is strict:
 unknown keys, kinds, tiers, posts and dangling clause references are errors naming the file, the
 field path and the closest valid value. The loaded rulebook is content-addressed: its digest is
 the hash of its canonical content, so formatting and comments do not change it, and any change of
@@ -402,7 +402,7 @@ class Rulebook(Model):
         """The hash of everything that can change a decision: the canonical content less its
         presentation (labels, titles, notes), so relabelling a tier changes the text views and no
         digest (docs/determination-format.md, "What the digest covers")."""
-        return sha256(canonical_json(_without_presentation(self.model_dump(mode="json", by_alias=True))))
+        return decision_digest(self.model_dump(mode="json", by_alias=True))
 
     @cached_property
     def clause_index(self) -> dict[str, tuple[str, str, str, Clause]]:
@@ -498,9 +498,16 @@ class Rulebook(Model):
 _PRESENTATION = {"label", "labels", "title", "note", "description", "issuer"}
 
 
+def decision_digest(content: dict) -> str:
+    """A rulebook's digest from its canonical content (as a store keeps it): everything but presentation."""
+    return sha256(canonical_json(_without_presentation(content)))
+
+
 def _without_presentation(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: _without_presentation(v) for k, v in obj.items() if k not in _PRESENTATION}
+        # An instrument's title is cited in every basis line: it is content, not a label.
+        return {k: (v if k == "instruments" else _without_presentation(v))
+                for k, v in obj.items() if k not in _PRESENTATION}
     if isinstance(obj, list):
         return [_without_presentation(v) for v in obj]
     return obj

@@ -1,7 +1,7 @@
 """The store of batch review: runs, cases, determinations, recommendations and rejects, on SQLite
 (the embedded default) or PostgreSQL. The only module that imports sqlmodel / sqlalchemy.
 
-Tables (schema version 1, recorded in `schema_info`; created on first use):
+Tables (schema version 2, recorded in `schema_info`; created on first use):
 
 - `runs`: one per (rulebook digest, input contents), with its inputs, counts and times;
 - `rulebooks`: each run's rulebook, by digest, as canonical JSON (for replay and audit);
@@ -10,7 +10,18 @@ Tables (schema version 1, recorded in `schema_info`; created on first use):
 - `determinations`: the determination of a case as canonical JSON, with its digest;
 - `recommendations` and `recommendation_clauses`: the determination's recommendations as
   queryable rows (case, track, subject, unit, tier, form, sanction, outcome, clause ids);
-- `rejects`: every record that did not become a determination: input, line, reason.
+- `rejects`: every record that did not become a determination: input, line, reason;
+- `reviews`: a person's decision on a recommendation (accept, modify to a form, reject), stored
+  beside the machine's, never over it;
+- `chain_head`: one row, the last link of the tamper-evident chain (below).
+
+Tamper evidence (schema version 2). Every determination, recommendation and review row carries
+`chain_seq`, `prev_hash` and `row_hash` = sha256(prev_hash + canonical JSON of the row's content).
+There is one chain per store. A link is appended in the same transaction as its row, under a lock
+on the `chain_head` row (PostgreSQL: `SELECT … FOR UPDATE`; SQLite: the write transaction, which
+is exclusive), so concurrent writers serialise their links and a killed writer leaves no half link.
+`verify_chain` walks it and names every row edited, deleted, inserted or reordered. A store of
+schema version 1 (no chain) is refused with a message, never misread.
 
 Invariants (what makes a batch idempotent and safe to kill at any point):
 
@@ -28,6 +39,7 @@ Invariants (what makes a batch idempotent and safe to kill at any point):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +50,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+from .documents import canonical_json
+
+SCHEMA_VERSION = 2
+GENESIS = "0" * 64            # prev_hash of the first link of a chain
+CHAIN_COLUMNS = ("id", "chain_seq", "prev_hash", "row_hash")   # not part of a row's content
 DEFAULT_URL = "sqlite:///duidan.db"
 _LOCK_KEY = 0x6475_6964_616E   # PostgreSQL advisory lock serialising schema creation ("duidan")
 
@@ -113,7 +129,10 @@ class DeterminationRow(SQLModel, table=True):
     case_row: int = Field(foreign_key="cases.id", unique=True)
     case_id: str
     digest: str
-    body: str = Field(sa_type=sa.Text)     # canonical JSON (CONTRACT.md §2)
+    body: str = Field(sa_type=sa.Text)     # canonical JSON (docs/determination-format.md)
+    chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
+    prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
+    row_hash: str | None = None            # sha256(prev_hash + canonical content)
 
 
 class RecommendationRow(SQLModel, table=True):
@@ -141,6 +160,9 @@ class RecommendationRow(SQLModel, table=True):
     findings: str
     violations: str
     reason: str = Field(sa_type=sa.Text)
+    chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
+    prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
+    row_hash: str | None = None            # sha256(prev_hash + canonical content)
 
 
 class RecommendationClauseRow(SQLModel, table=True):
@@ -163,6 +185,48 @@ class RejectRow(SQLModel, table=True):
     case_id: str | None = None
     stage: str                             # read | evaluate
     reason: str = Field(sa_type=sa.Text)
+
+
+class ReviewRow(SQLModel, table=True):
+    """A reviewer's decision on one recommendation; the machine's row is never changed."""
+    __tablename__ = "reviews"
+    __table_args__ = (sa.Index("ix_reviews_rec", "run_id", "rec_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_id: str
+    rec_id: str
+    decision: str                          # accept | modify | reject
+    form: str | None = None                # modify: the form the reviewer decided
+    sanction: str | None = None
+    reason: str = Field(sa_type=sa.Text)
+    reviewer: str
+    at: str                                # ISO 8601 UTC, as text: hashes the same on every backend
+    chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
+    prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
+    row_hash: str | None = None            # sha256(prev_hash + canonical content)
+
+
+class ChainHead(SQLModel, table=True):
+    """The last link of the store's chain: one row (id 1), locked by every append."""
+    __tablename__ = "chain_head"
+    id: int = Field(primary_key=True)
+    seq: int
+    hash: str
+
+
+CHAINED = {"determinations": DeterminationRow, "recommendations": RecommendationRow, "reviews": ReviewRow}
+
+
+_CONTENT_COLUMNS = {t: tuple(c.name for c in m.__table__.c if c.name not in CHAIN_COLUMNS) for t, m in CHAINED.items()}
+
+
+def chain_content(table: str, row: dict) -> str:
+    """What a link commits to: the table and every column of the row except its id and links."""
+    return canonical_json({"table": table, **{c: row.get(c) for c in _CONTENT_COLUMNS[table]}})
+
+
+def link_hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- plain data handed to callers
@@ -328,8 +392,12 @@ class Store:
             if found is None:
                 conn.execute(t.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
             elif found != str(SCHEMA_VERSION):
+                # Raising rolls back what create_all added: an older store is left as it was.
+                hint = (" (written before records were hash-chained; it cannot be verified: re-run the "
+                        "batch into a new database)" if found == "1" else "")
                 raise StoreError(f"database {self.url} has store schema version {found}; this duidan "
-                                 f"reads version {SCHEMA_VERSION}")
+                                 f"reads version {SCHEMA_VERSION}{hint}")
+            conn.execute(self._insert_new(ChainHead).values(id=1, seq=0, hash=GENESIS))
 
     def schema_version(self) -> int:
         t = _t(SchemaInfo)
@@ -485,11 +553,107 @@ class Store:
                          "body": out.body})
             recs += [dict(r, run_id=run_id) for r in out.recommendations]
             clauses += [dict(r, run_id=run_id) for r in out.clauses]
+        links = []
+        for det in dets:   # each determination, then its recommendations: one link each
+            links.append(("determinations", det))
+            links += [("recommendations", r) for r in recs if r["case_id"] == det["case_id"]]
+        self._link(conn, links)
         for model, rows in ((DeterminationRow, dets), (RecommendationRow, recs),
                             (RecommendationClauseRow, clauses), (RejectRow, rejects)):
             if rows:
                 conn.execute(_t(model).insert(), rows)
         return len(won)
+
+    # ------------------------------------------------------------ the chain and reviews
+
+    def _link(self, conn: Connection, rows: list[tuple[str, dict]]) -> None:
+        """Give each row (in order) its chain link, in the caller's transaction. The head row is
+        locked first, so concurrent writers append one after another and never fork the chain."""
+        if not rows:
+            return
+        h = _t(ChainHead)
+        q = sa.select(h.c.seq, h.c.hash).where(h.c.id == 1)
+        if self.backend == "postgresql":
+            q = q.with_for_update()
+        seq, prev = conn.execute(q).one()
+        for table, row in rows:
+            seq += 1
+            row_hash = link_hash(prev, chain_content(table, row))
+            row.update(chain_seq=seq, prev_hash=prev, row_hash=row_hash)
+            prev = row_hash
+        conn.execute(h.update().where(h.c.id == 1).values(seq=seq, hash=prev))
+
+    def add_review(self, run_id: int, case_id: str, rec_id: str, decision: str, form: str | None,
+                   sanction: str | None, reason: str, reviewer: str) -> dict:
+        """Store a reviewer's decision beside the recommendation, as the next link of the chain."""
+        row = {"run_id": run_id, "case_id": case_id, "rec_id": rec_id, "decision": decision, "form": form,
+               "sanction": sanction, "reason": reason, "reviewer": reviewer,
+               "at": _now().isoformat(timespec="seconds")}
+        with self._write() as conn:
+            self._link(conn, [("reviews", row)])
+            conn.execute(_t(ReviewRow).insert(), [row])
+        return row
+
+    def reviews(self, run_id: int | None = None, rec_id: str | None = None) -> list[dict]:
+        """Reviews in the order they were made (chain order)."""
+        t = _t(ReviewRow)
+        q = sa.select(*[c for c in t.c if c.name not in CHAIN_COLUMNS])
+        if run_id is not None:
+            q = q.where(t.c.run_id == run_id)
+        if rec_id is not None:
+            q = q.where(t.c.rec_id == rec_id)
+        return self._all(q.order_by(t.c.chain_seq, t.c.id))
+
+    def chain(self) -> tuple[dict, list[dict]]:
+        """The head ({'seq', 'hash'}) and every chained row as stored: {'table', 'id', 'chain_seq',
+        'prev_hash', 'row_hash', 'content', 'key'}, in chain order (what `verify` walks)."""
+        out = []
+        with self.engine.connect() as conn:
+            head = conn.execute(sa.select(_t(ChainHead).c.seq, _t(ChainHead).c.hash)).mappings().first()
+            for table, model in CHAINED.items():
+                for r in conn.execute(sa.select(_t(model))).mappings():
+                    row = dict(r)
+                    key = {k: row[k] for k in ("run_id", "case_id", "rec_id") if k in row}
+                    out.append({"table": table, "id": row["id"], "chain_seq": row["chain_seq"],
+                                "prev_hash": row["prev_hash"], "row_hash": row["row_hash"],
+                                "content": chain_content(table, row), "key": key,
+                                "digest": row.get("digest"), "body": row.get("body")})
+        out.sort(key=lambda r: (r["chain_seq"] is None, r["chain_seq"] or 0, r["table"], r["id"]))
+        return (dict(head) if head else {"seq": 0, "hash": GENESIS}), out
+
+    def rulebooks(self) -> list[dict]:
+        t = _t(RulebookRow)
+        return self._all(sa.select(t.c.digest, t.c.name, t.c.edition, t.c.body).order_by(t.c.digest))
+
+    def find_recommendation(self, rec_id: str, run_id: int | None = None) -> dict | None:
+        """A stored recommendation row by id: in `run_id`, or in the latest run that has it."""
+        t = _t(RecommendationRow)
+        q = sa.select(*[c for c in t.c if c.name not in CHAIN_COLUMNS]).where(t.c.rec_id == rec_id)
+        if run_id is not None:
+            q = q.where(t.c.run_id == run_id)
+        rows = self._all(q.order_by(t.c.run_id.desc()).limit(1))
+        return rows[0] if rows else None
+
+    def find_case(self, case_id: str, run_id: int | None = None) -> int | None:
+        """The run of a stored determination of `case_id`: `run_id`, or the latest that has one."""
+        t = _t(DeterminationRow)
+        q = sa.select(t.c.run_id).where(t.c.case_id == case_id)
+        if run_id is not None:
+            q = q.where(t.c.run_id == run_id)
+        rows = self._all(q.order_by(t.c.run_id.desc()).limit(1))
+        return rows[0]["run_id"] if rows else None
+
+    def determinations(self, run_id: int) -> list[dict]:
+        """{'case_id', 'digest', 'body'} of every determination of a run, by case id."""
+        t = _t(DeterminationRow)
+        return self._all(sa.select(t.c.case_id, t.c.digest, t.c.body).where(t.c.run_id == run_id)
+                         .order_by(t.c.case_id))
+
+    def case_records(self, run_id: int) -> dict[str, str]:
+        """case id -> the case record as read (canonical JSON), for every case of a run."""
+        c = _t(CaseRow)
+        with self.engine.connect() as conn:
+            return dict(conn.execute(sa.select(c.c.case_id, c.c.body).where(c.c.run_id == run_id)).all())
 
     # ------------------------------------------------------------ reading results
 
@@ -499,7 +663,7 @@ class Store:
 
     def recommendations(self, run_id: int) -> list[dict]:
         t = _t(RecommendationRow)
-        cols = [x for x in t.c if x.name not in ("id", "run_id")]
+        cols = [x for x in t.c if x.name not in ("run_id", *CHAIN_COLUMNS)]
         return self._all(sa.select(*cols).where(t.c.run_id == run_id).order_by(t.c.case_id, t.c.rec_id))
 
     def breaches(self, run_id: int) -> list[dict]:

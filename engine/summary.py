@@ -31,6 +31,10 @@ class Summary:
     top_clauses: list[tuple[str, str, int]]   # (clause id, list, breaches)
     scorecard: list[UnitScore]
     rejects: list[dict]
+    # Reviewers' decisions (the latest per recommendation): {"accepted", "modified", "rejected"},
+    # and per rule (rule, reviewed, modified, rejected), most overruled first: the rules to recalibrate.
+    reviews: dict[str, int] = field(default_factory=dict)
+    overruled: list[tuple[str, int, int, int]] = field(default_factory=list)
 
 
 def form_key(form: str | None, sanction: str | None) -> str:
@@ -66,7 +70,27 @@ def summarize(store: Store, run_id: int, top: int = 10) -> Summary:
         top_clauses=[(c, lst, k) for (c, lst), k in sorted(clause_counts.items(), key=lambda kv: (-kv[1], kv[0]))][:top],
         scorecard=scorecard,
         rejects=store.rejects(run_id),
+        **review_counts(store.reviews(run_id), recs),
     )
+
+
+def review_counts(reviews: list[dict], recs: list[dict]) -> dict:
+    """How often reviewers accepted, modified or rejected the machine's recommendations, overall and
+    per rule (a recommendation counts for every rule it rests on; its latest review stands)."""
+    latest = {}
+    for rv in reviews:
+        latest[rv["rec_id"]] = rv["decision"]
+    word = {"accept": "accepted", "modify": "modified", "reject": "rejected"}
+    totals = Counter({w: 0 for w in word.values()})
+    per_rule: dict[str, Counter] = defaultdict(Counter)
+    rules_of = {r["rec_id"]: r["rules"].split() for r in recs}
+    for rec_id, decision in latest.items():
+        totals[word[decision]] += 1
+        for rule in rules_of.get(rec_id, []):
+            per_rule[rule][word[decision]] += 1
+    overruled = [(rule, sum(c.values()), c["modified"], c["rejected"]) for rule, c in per_rule.items()]
+    overruled.sort(key=lambda t: (-(t[2] + t[3]), -t[1], t[0]))
+    return {"reviews": dict(totals), "overruled": overruled}
 
 
 # ---------------------------------------------------------------- diff

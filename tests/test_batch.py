@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from duidan.api import Evaluator
 from duidan.case import parse_case
+from duidan.cli.audit import verify
 from duidan.cli.batch import batch, diff, runs
 from duidan.determine import rank
 from duidan.documents import canonical_json, parse_text
@@ -275,6 +276,7 @@ def test_kill_9_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path):
     assert again.returncode == 1, again.stderr   # the inputs hold rejects
     assert "read 1500  evaluated" in again.stdout
     assert snapshot(f"sqlite:///{killed}") == snapshot(f"sqlite:///{clean}")
+    assert invoke(verify, "--db", f"sqlite:///{killed}").exit_code == 0   # the chain survived the kill
 
 
 def test_kill_9_while_reading_then_resume(tmp_path):
@@ -299,6 +301,7 @@ def test_kill_9_while_reading_then_resume(tmp_path):
     subprocess.run([*BATCH, str(cases), "--db", f"sqlite:///{killed}", "--rulebook", str(MINI)],
                    capture_output=True, check=False)
     assert snapshot(f"sqlite:///{killed}") == snapshot(f"sqlite:///{clean}")
+    assert invoke(verify, "--db", f"sqlite:///{killed}").exit_code == 0   # the chain survived the kill
 
 
 # ---------------------------------------------------------------- usage and database errors

@@ -10,6 +10,7 @@ from collections import Counter
 
 from test_batch import BATCH, invoke, snapshot, write_jsonl
 
+from duidan.cli.audit import verify
 from duidan.cli.batch import batch
 from duidan.store import Store
 
@@ -60,6 +61,7 @@ def test_two_processes_share_one_run_without_overlap(tmp_path, pg_url):
     assert len(split) == 2, split
     store.close()
     assert snapshot(pg_url) == snapshot(sqlite)
+    assert invoke(verify, "--db", pg_url).exit_code == 0   # two writers, one unforked chain
 
 
 def test_kill_9_on_postgresql_then_resume(tmp_path, pg_url):
@@ -79,3 +81,4 @@ def test_kill_9_on_postgresql_then_resume(tmp_path, pg_url):
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 1, again.stderr
     assert snapshot(pg_url) == snapshot(sqlite)
+    assert invoke(verify, "--db", pg_url).exit_code == 0   # the chain survived the kill

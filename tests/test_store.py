@@ -42,15 +42,15 @@ def _outcomes(evaluator, claim: Claim):
 
 def test_schema_is_created_once_and_versioned(db_url):
     a = Store.open(db_url)
-    assert a.schema_version() == 1 and a.runs() == []
+    assert a.schema_version() == 2 and a.runs() == []
     a.close()
     b = Store.open(db_url)                      # opening again changes nothing
-    assert b.schema_version() == 1
+    assert b.schema_version() == 2
     with b.engine.connect() as conn:
         conn.exec_driver_sql("UPDATE schema_info SET value = '99' WHERE key = 'schema_version'")
         conn.commit()
     b.close()
-    with pytest.raises(StoreError, match="schema version 99; this duidan reads version 1"):
+    with pytest.raises(StoreError, match="schema version 99; this duidan reads version 2"):
         Store.open(db_url)
 
 
