@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from duidan.cli.common import CommandError
 from duidan.errors import EngineFault, InputError
 
 
@@ -25,8 +26,7 @@ def load_book(rulebook: str | None):
     try:
         return load_rulebook(rulebook)
     except InputError as e:
-        fail(f"invalid rulebook: {e.message}")
-        sys.exit(1)
+        raise CommandError(f"invalid rulebook: {e.message}") from None
 
 
 RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
@@ -50,9 +50,10 @@ def evaluate(cases, fmt, rulebook, engine, explain):
     """Determine one or more case files (YAML or JSON)."""
     from duidan.api import Evaluator
     from duidan.case import load_case
-    from duidan.render import render_explain, render_text, to_json_line
+    from duidan.views.registry import SEPARATORS, render
 
-    ev = Evaluator(load_book(rulebook), engine=engine)
+    book = load_book(rulebook)
+    ev = Evaluator(book, engine=engine)
     bad = 0
     first = True
     for path in cases:
@@ -67,14 +68,11 @@ def evaluate(cases, fmt, rulebook, engine, explain):
             fail(f"{path}: {e}")
             bad += 1
             continue
-        if fmt == "json":
-            click.echo(to_json_line(det))
-        else:
-            if not first:
-                click.echo("─" * 60)
-            click.echo(render_text(det, case, ev.rulebook), nl=False)
-            if explain:
-                click.echo(render_explain(det), nl=False)
+        if not first:
+            click.echo(SEPARATORS[fmt], nl=False)
+        click.echo(render("determination", fmt, det, case, book), nl=False)
+        if explain:
+            click.echo(render("explain", fmt, det, book=book, case=case), nl=False)
         first = False
     sys.exit(1 if bad else 0)
 
@@ -92,7 +90,7 @@ def lists():
 @RULEBOOK
 def lists_show(list_name, tier, on, rulebook):
     """Print the clauses of the lists in force."""
-    from duidan.render import render_list
+    from duidan.views.text import render_list
 
     book = load_book(rulebook)
     if tier is not None:
@@ -134,7 +132,9 @@ def rules_check(directory):
 
 
 from duidan.cli.batch import batch, diff, runs  # noqa: E402  (the commands are defined there)
+from duidan.cli.report import report  # noqa: E402
 
+cli.add_command(report)
 cli.add_command(batch)
 cli.add_command(runs)
 cli.add_command(diff)

@@ -18,7 +18,7 @@ from .batch import evaluate_record
 from .explain import labeller, labels_of
 from .rulebook import Rulebook, rulebook_from_canonical
 from .store import Evaluated, Run, Store
-from .summary import COMPARED, Change, _clause_changes, _key, _trace_changes
+from .summary import COMPARED, Change, clause_changes, rec_key, trace_changes
 
 
 @dataclass(frozen=True)
@@ -109,15 +109,15 @@ def _differences(stored: dict[str, dict], outcomes: dict) -> list[Difference]:
 
 def _preview(store: Store, run_id: int, stored: dict[str, dict], outcomes: dict) -> tuple[list[Change], int]:
     """Pair stored and re-evaluated recommendations as diff does: by (case, track, subject, standing)."""
-    recs_a = {_key(r): r for r in store.recommendations(run_id)}
+    recs_a = {rec_key(r): r for r in store.recommendations(run_id)}
     recs_b, traces_b = {}, {}
     for out in outcomes.values():
         if isinstance(out, Evaluated):
             det = json.loads(out.body)
             by_id = {r["id"]: r["trace"] for r in det["recommendations"]}
             for r in out.recommendations:
-                recs_b[_key(r)] = r
-                traces_b[_key(r)] = by_id[r["rec_id"]]
+                recs_b[rec_key(r)] = r
+                traces_b[rec_key(r)] = by_id[r["rec_id"]]
     traces_a = {}
     for d in stored.values():
         try:
@@ -135,7 +135,7 @@ def _preview(store: Store, run_id: int, stored: dict[str, dict], outcomes: dict)
             kind = "changed"
         else:
             kind = "added" if before is None else "removed"
-        why = (_trace_changes(traces_a.get(before["rec_id"]) if before else None, traces_b.get(key))
-               + _clause_changes(before, after))
+        why = (trace_changes(traces_a.get(before["rec_id"]) if before else None, traces_b.get(key))
+               + clause_changes(before, after))
         changes.append(Change(key[0], key[1], key[2], kind, before, after, why))
     return changes, unchanged

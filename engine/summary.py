@@ -1,5 +1,5 @@
 """What a stored run says, as data: counts, the clauses most often breached, the per-unit
-scorecard (对单考核), and what changed between two runs. Rendering is the CLI's business.
+scorecard (对单考核), and what changed between two runs. Rendering is a view (duidan.views.tables).
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from .determination import TraceOut
 from .store import Run, Store
 
 
@@ -121,7 +122,7 @@ class Diff:
     unchanged: int
 
 
-def _key(r: dict) -> tuple[str, str, str, str]:
+def rec_key(r: dict) -> tuple[str, str, str, str]:
     return (r["case_id"], r["track"], f"{r['subject_kind']}:{r['subject']}", r["standing"])
 
 
@@ -134,8 +135,8 @@ def diff(store: Store, run_a: int, run_b: int) -> Diff:
     cases_b = {c["case_id"]: c for c in store.cases(run_b)}
     rejected_a = {r["case_id"]: r["reason"] for r in store.rejects(run_a) if r["case_id"]}
     rejected_b = {r["case_id"]: r["reason"] for r in store.rejects(run_b) if r["case_id"]}
-    recs_a = {_key(r): r for r in store.recommendations(run_a)}
-    recs_b = {_key(r): r for r in store.recommendations(run_b)}
+    recs_a = {rec_key(r): r for r in store.recommendations(run_a)}
+    recs_b = {rec_key(r): r for r in store.recommendations(run_b)}
     book_changed = a.rulebook["digest"] != b.rulebook["digest"]
     input_changed = sorted(c for c in cases_a.keys() & cases_b.keys()
                            if cases_a[c]["input_digest"] != cases_b[c]["input_digest"])
@@ -154,14 +155,15 @@ def diff(store: Store, run_a: int, run_b: int) -> Diff:
 
     determinations: dict[tuple[int, str], dict] = {}
 
-    def traces(run_id: int, rec: dict | None) -> dict | None:
-        """The stored trace of a recommendation row: the rule matches and circumstance steps."""
+    def traces(run_id: int, rec: dict | None) -> TraceOut | None:
+        """The stored trace of a recommendation row, typed: the rule matches and circumstance steps."""
         if rec is None:
             return None
         key = (run_id, rec["case_id"])
         if key not in determinations:
             determinations[key] = store.determination(run_id, rec["case_id"])
-        return next(r["trace"] for r in determinations[key]["recommendations"] if r["id"] == rec["rec_id"])
+        return TraceOut.model_validate(
+            next(r["trace"] for r in determinations[key]["recommendations"] if r["id"] == rec["rec_id"]))
 
     changes: list[Change] = []
     unchanged = 0
@@ -175,8 +177,8 @@ def diff(store: Store, run_a: int, run_b: int) -> Diff:
         else:
             kind = "added" if before is None else "removed"
         changes.append(Change(key[0], key[1], key[2], kind, before, after,
-                              _trace_changes(traces(run_a, before), traces(run_b, after))
-                              + _clause_changes(before, after) + context(key[0])))
+                              trace_changes(traces(run_a, before), traces(run_b, after))
+                              + clause_changes(before, after) + context(key[0])))
     return Diff(a, b, book_changed, sorted(cases_a.keys() - cases_b.keys()), sorted(cases_b.keys() - cases_a.keys()),
                 input_changed, changes, unchanged)
 
@@ -185,28 +187,30 @@ def _ladder(form: str | None, sanction: str | None) -> str:
     return form_key(form, sanction) if form else "none"
 
 
-def _trace_changes(before: dict | None, after: dict | None) -> list[str]:
-    """What moved in the decision's chain: rule matches (per lapse) and circumstance steps."""
-    old = {(m["rule"], m["lapse"]): m for m in (before or {}).get("matches", [])}
-    new = {(m["rule"], m["lapse"]): m for m in (after or {}).get("matches", [])}
+def trace_changes(before: TraceOut | dict | None, after: TraceOut | dict | None) -> list[str]:
+    """What moved in the decision's chain: rule matches (per lapse) and circumstance steps. Takes
+    stored traces as read (dicts) or typed."""
+    before = TraceOut.model_validate(before) if isinstance(before, dict) else before
+    after = TraceOut.model_validate(after) if isinstance(after, dict) else after
+    old = {(m.rule, m.lapse): m for m in (before.matches if before else [])}
+    new = {(m.rule, m.lapse): m for m in (after.matches if after else [])}
     why = []
     for rule, lapse in sorted(old.keys() | new.keys()):
         a, b = old.get((rule, lapse)), new.get((rule, lapse))
         if a is None:
-            why.append(f"rule {rule} now applies to {lapse} ({_ladder(b['form'], b['sanction'])})")
+            why.append(f"rule {rule} now applies to {lapse} ({_ladder(b.form, b.sanction)})")
         elif b is None:
             why.append(f"rule {rule} no longer applies to {lapse}")
-        elif (a["form"], a["sanction"]) != (b["form"], b["sanction"]):
-            why.append(f"rule {rule} on {lapse}: {_ladder(a['form'], a['sanction'])} → "
-                       f"{_ladder(b['form'], b['sanction'])}")
-        elif a["in_force"] != b["in_force"]:
-            why.append(f"rule {rule} on {lapse}: its list {'is' if b['in_force'] else 'is not'} in force")
-    if before and after and before["shift"] != after["shift"]:
-        why.append(f"circumstances: {before['shift']:+d} → {after['shift']:+d} steps")
+        elif (a.form, a.sanction) != (b.form, b.sanction):
+            why.append(f"rule {rule} on {lapse}: {_ladder(a.form, a.sanction)} → {_ladder(b.form, b.sanction)}")
+        elif a.in_force != b.in_force:
+            why.append(f"rule {rule} on {lapse}: its list {'is' if b.in_force else 'is not'} in force")
+    if before and after and before.shift != after.shift:
+        why.append(f"circumstances: {before.shift:+d} → {after.shift:+d} steps")
     return why
 
 
-def _clause_changes(before: dict | None, after: dict | None) -> list[str]:
+def clause_changes(before: dict | None, after: dict | None) -> list[str]:
     old = set((before or {}).get("clauses", "").split())
     new = set((after or {}).get("clauses", "").split())
     why = []

@@ -87,7 +87,16 @@ def test_bundled_spreadsheet_example_batches_with_its_one_bad_row(tmp_path):
 
 
 def test_explain_shows_the_rules_behind_and_who_was_left_out():
+    from duidan.rulebook import load_rulebook
+    from duidan.views.labels import label
+
+    book = load_rulebook()
     r = CliRunner().invoke(cli, ["evaluate", str(ROOT / "cases" / "township_secretary_changed.yaml"), "--explain"])
     assert r.exit_code == 0
-    assert "【推理轨迹】" in r.output and "规则 PRI-TWN-RISK-EDU-HEAD ← F1 经 unit_head" in r.output
-    assert "排除 p3（unit_head，F1）：问题期间2020-07-01至2021-06-30未在岗" in r.output
+    # In Chinese: the rule by its title, the relation by the rulebook's label (ids stay in the JSON).
+    head = label("unit_head", book)
+    assert "【推理轨迹】" in r.output
+    assert f"规则「{book.rule_index['PRI-TWN-RISK-EDU-HEAD'].title}」← 问题 F1，经{head}" in r.output
+    # 何某 took the post after the lapse ended: left out, with the dates that say why.
+    assert (f"排除 何某（{head}，问题 F1）：问题期间（2020-07-01至2021-06-30）不在该岗位"
+            "（任职2022-03-01至今）") in r.output
