@@ -35,7 +35,7 @@ class Evaluator:
         self._durable = None
 
     def resolve(self, case: Case, file: str = "<case>") -> Resolution:
-        return resolve(case, self.rulebook.domain)
+        return resolve(case, self.rulebook.domain, self.rulebook.meta.accumulation)
 
     def matches(self, res: Resolution) -> list[Match]:
         wm = working_memory(res)

@@ -35,6 +35,19 @@ class Unit(Model):
     tier: Tier
     parent: str | None = None
     supervisor: str | None = None
+    # The party organisation that manages this unit's leaders (干部管理权限), when it is not the
+    # parent: it decides organisational handling and sanctions of those leaders.
+    managed_by: str | None = None
+
+
+class PostHeld(Model):
+    """One post a person held, over a period (a post history entry)."""
+
+    unit: str
+    post: Post
+    portfolio: list[str] = []
+    from_: IsoDate | None = Field(default=None, alias="from")
+    to: IsoDate | None = None
 
 
 class Person(Model):
@@ -45,6 +58,11 @@ class Person(Model):
     portfolio: list[str] = []
     from_: IsoDate | None = Field(default=None, alias="from")
     to: IsoDate | None = None
+    # A public official (公职人员) also receives a 政务处分 beside a party sanction on the direct track.
+    public_official: bool = False
+    # Other posts held, before, after or at the same time as the main one (unit/post above): a
+    # person answers for a lapse through whichever post they held during its period.
+    posts: list[PostHeld] = []
 
 
 class _Lapse(Model):
@@ -66,6 +84,7 @@ class Finding(_Lapse):
     kind: LapseKind
     unit: str
     persons: list[str] = []
+    violations: list[str] = []   # the violations this finding is about (their violators are not held by it)
 
 
 class Violation(_Lapse):
@@ -73,12 +92,17 @@ class Violation(_Lapse):
     person: str
     kind: ViolationKind
     severity: Severity
+    # One violation committed by several people together (a group banquet, a shared fraud):
+    # `group` names it, `role` says who organised it and who took part.
+    group: str | None = None
+    role: Literal["organiser", "participant"] | None = None
 
 
 class Circumstance(Model):
     subject: str
     kind: CircumstanceKind
     note: str = ""
+    lapse: str | None = None   # the finding or violation it concerns; none: all of the subject's
 
 
 class CaseHeader(Model):
@@ -157,6 +181,7 @@ def check_references(case: Case, file: str, domain: Domain | None = None) -> Non
     for i, u in enumerate(case.units):
         ref(f"units[{i}].parent", u.parent, units, "unit")
         ref(f"units[{i}].supervisor", u.supervisor, units, "unit")
+        ref(f"units[{i}].managed_by", u.managed_by, units, "unit")
         if u.parent == u.id:
             problems.append((f"units[{i}].parent", "a unit cannot be its own parent"))
         sup = by_id.get(u.supervisor) if u.supervisor else None
@@ -169,10 +194,17 @@ def check_references(case: Case, file: str, domain: Domain | None = None) -> Non
         ref(f"people[{i}].unit", p.unit, units, "unit")
         if p.from_ and p.to and p.from_ > p.to:
             problems.append((f"people[{i}].to", f"left the post ({p.to}) before taking it ({p.from_})"))
+        for j, h in enumerate(p.posts):
+            ref(f"people[{i}].posts[{j}].unit", h.unit, units, "unit")
+            if h.from_ and h.to and h.from_ > h.to:
+                problems.append((f"people[{i}].posts[{j}].to", f"left the post ({h.to}) before taking it ({h.from_})"))
     for i, f in enumerate(case.findings):
         ref(f"findings[{i}].unit", f.unit, units, "unit")
         for j, pid in enumerate(f.persons):
             ref(f"findings[{i}].persons[{j}]", pid, people, "person")
+        violation_ids = {v.id for v in case.violations}
+        for j, vid in enumerate(f.violations):
+            ref(f"findings[{i}].violations[{j}]", vid, violation_ids, "violation")
         if f.from_ and f.from_ > f.date:
             problems.append((f"findings[{i}].from", f"the period starts ({f.from_}) after it ends ({f.date})"))
     for i, v in enumerate(case.violations):
@@ -181,6 +213,7 @@ def check_references(case: Case, file: str, domain: Domain | None = None) -> Non
             problems.append((f"violations[{i}].from", f"the period starts ({v.from_}) after it ends ({v.date})"))
     for i, c in enumerate(case.circumstances):
         ref(f"circumstances[{i}].subject", c.subject, units | people, "subject (unit or person)")
+        ref(f"circumstances[{i}].lapse", c.lapse, set(lapse_ids), "finding or violation")
     if not case.findings and not case.violations:
         problems.append(("findings", "a case needs at least one finding or one violation"))
     if case.case.reviewed_on:

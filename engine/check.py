@@ -21,7 +21,7 @@ def _posts(dom: Domain) -> dict[str, set[str]]:
     """For each relation, the posts its subject can hold (empty: a unit, or any post)."""
     heads, members = set(dom.head_posts), set(dom.member_posts)
     return {"unit_head": heads, "area_member": members, "other_member": members,
-            "parent_area_member": members, "supervising_head": heads, "unit": set(), "supervising_body": set()}
+            "parent_area_member": members, "supervising_head": heads, "parent_head": heads, "unit": set(), "supervising_body": set()}
 
 
 @dataclass

@@ -132,6 +132,37 @@ class CircumstanceStep(_Out):
     steps: int
 
 
+class FaultStep(_Out):
+    """A violation opened the track: the subject's own fault (the rung of the rulebook's scale its
+    finding reaches) lifted by the violation's gravity, at most `max_rungs`."""
+
+    step: Literal["fault"] = "fault"
+    lapses: list[str]
+    fault: FormRef
+    violations: list[str]
+    gravity: int             # rungs added (after the cap)
+    points: int              # gravity points before the cap
+    max_rungs: int
+    form: FormRef            # fault + gravity
+
+
+class DutyPerformedStep(_Out):
+    """The duty was performed (已履职尽责): the subject reported the problem up or stopped it, so
+    these lapses are discharged, not excused."""
+
+    step: Literal["duty_performed"] = "duty_performed"
+    lapses: list[str]
+    by: list[str]            # circumstance kinds, or "reported" (the finding's fact)
+
+
+class DirectStep(_Out):
+    """The direct track's own adjustments under the disciplinary regulations."""
+
+    step: Literal["direct"] = "direct"
+    adjustment: Literal["several_violations", "participant", "within_sanction"]
+    steps: int
+
+
 class ResultStep(_Out):
     step: Literal["result"] = "result"
     outcome: Literal["accountable", "exempt", "undetermined"]
@@ -157,7 +188,8 @@ class MissingStep(_Out):
 
 
 WhyStep = Annotated[LapseStep | RuleStep | EditionStep | BaselineStep | CircumstanceStep | ResultStep
-                    | NotInForceStep | MissingStep, Field(discriminator="step")]
+                    | NotInForceStep | MissingStep | FaultStep | DutyPerformedStep | DirectStep,
+                    Field(discriminator="step")]
 
 
 class Recommendation(_Out):
@@ -184,6 +216,8 @@ class Recommendation(_Out):
     standing: Literal["established", "opened", "out_of_force"]
     why: list[WhyStep] = []
     trace: TraceOut
+    category: str = ""            # what the form is (the forms table's category): 批评教育类处理, 问责, 组织处理, 纪律处分
+    administrative: str | None = None   # direct track, a public official: the 政务处分 beside the party sanction
 
 
 class RulebookRef(_Out):
@@ -199,7 +233,7 @@ class ExcludedOut(_Out):
     lapse: str
     relation: str
     person: str
-    reason: Literal["not_in_post", "violator"]
+    reason: Literal["not_in_post", "violator", "not_named"]
     held: Period
     period: Period
 

@@ -25,8 +25,11 @@ from .determination import (
     CircumstanceStep,
     ClauseOut,
     Determination,
+    DirectStep,
+    DutyPerformedStep,
     EditionStep,
     ExcludedOut,
+    FaultStep,
     FormRef,
     LapseStep,
     MatchOut,
@@ -43,9 +46,10 @@ from .determination import (
 )
 from .documents import canonical_json, sha256
 from .domain import TRACKS, Domain
-from .facts import Match
+from .facts import FACT_PREFIX, Match
+from .reference import fact_holds
 from .resolve import Lapse, Resolution
-from .rulebook import ClauseView, Rule, Rulebook
+from .rulebook import ClauseView, FactTest, Rule, Rulebook
 from .warnings import collect_warnings
 
 TRACK_ORDER = {t: i for i, t in enumerate(TRACKS)}
@@ -72,6 +76,8 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
     circ_by_subject: dict[str, set[str]] = defaultdict(set)
     for c in case.circumstances:
         circ_by_subject[c.subject].add(c.kind)
+    discharged = _discharged(case, book)
+    violations = {v.id: v for v in case.violations}
 
     groups: dict[tuple[str, str, str], list[Match]] = defaultdict(list)
     for m in matches:
@@ -85,19 +91,29 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
             rule, lapse = rules[m.rule], lapses[m.lapse]
             live = not rule.cites or bool(cited(book, rule, lapse, review))
             (in_force if live else not_in_force).append(m)
-        est = [m for m in in_force if rules[m.rule].effect == "establish"]
+        done_by = discharged.get(sid, {})
+        est_all = [m for m in in_force if rules[m.rule].effect == "establish"]
+        est = [m for m in est_all if m.lapse not in done_by]
+        done = [m for m in est_all if m.lapse in done_by]
         est_kinds = {lapses[m.lapse].kind for m in est}
+        done_kinds = {lapses[m.lapse].kind for m in done}
         opens = [m for m in in_force if rules[m.rule].effect == "open"]
         # An opened track (one case, two investigations) is settled only by a finding of a kind the
-        # opening rule names; any other open stays a separate, undetermined recommendation.
-        settled = [m for m in opens if est_kinds & set(rules[m.rule].requires)]
-        unsettled = [m for m in opens if m not in settled]
+        # opening rule names; any other open stays a separate, undetermined recommendation. A track
+        # opened by a violation the subject reported up, or settled only by a discharged finding,
+        # is discharged with it.
+        settled = [m for m in opens if est_kinds & set(rules[m.rule].requires) and m.lapse not in done_by]
+        done_opens = [m for m in opens if m not in settled
+                      and (m.lapse in done_by or done_kinds & set(rules[m.rule].requires))]
+        unsettled = [m for m in opens if m not in settled and m not in done_opens]
         build = dict(track=track, kind=kind, sid=sid, rules=rules, lapses=lapses, units=units,
-                     people=people, circumstances=circ, book=book, review=review)
+                     people=people, circumstances=circ, book=book, review=review, violations=violations)
         # Each of these is its own recommendation, so none hides another: what is established,
         # what a violation opened and no finding settles yet, and what no list in force covered.
         if est:
             drafts.append(_recommend(used=est + settled, aside=[], **build))
+        elif done or done_opens:
+            drafts.append(_recommend(used=done + done_opens, aside=[], performed=done_by, **build))
         if unsettled:
             drafts.append(_recommend(used=unsettled, aside=[], **build))
         if not_in_force:
@@ -118,6 +134,60 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
         warnings=collect_warnings(case, book, res),   # part of the record: inside the digest
     )
     return det.model_copy(update={"digest": digest_of(det)})
+
+
+def _discharged(case: Case, book: Rulebook) -> dict[str, dict[str, list[str]]]:
+    """subject -> {lapse id -> why it is discharged}: a circumstance whose kind the rulebook marks
+    `duty_performed` (reported up, stopped it) for the lapse it names (or every lapse of the
+    subject), and a finding with `reported: true` for the persons it names."""
+    out: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    all_lapses = [f.id for f in case.findings] + [v.id for v in case.violations]
+    for c in case.circumstances:
+        info = book.circumstances.get(c.kind)
+        if info is None or not info.duty_performed:
+            continue
+        for lid in ([c.lapse] if c.lapse else all_lapses):
+            out[c.subject].setdefault(lid, []).append(c.kind)
+    for f in case.findings:
+        if f.facts.get("reported") is True:
+            for pid in f.persons:
+                out[pid].setdefault(f.id, []).append("reported")
+    return out
+
+
+def _facts_of(lapse: Lapse) -> dict:
+    return {FACT_PREFIX + k: v for k, v in lapse.facts}
+
+
+def fault_rung(book: Rulebook, findings: list[Lapse]) -> tuple[int, tuple[str, str | None], list[str]] | None:
+    """The highest rung of the rulebook's own-fault scale that any of `findings` reaches."""
+    dom = book.domain
+    best = None
+    for lp in findings:
+        facts = _facts_of(lp)
+        for step in book.meta.fault_scale:
+            if lp.kind in step.kinds and all(fact_holds(t, facts) for t in step.facts):
+                r = rank(dom, "person", step.form, step.sanction)
+                if best is None or r > best[0]:
+                    best = (r, (step.form, step.sanction if step.form == "disciplinary" else None), [lp.id])
+                elif r == best[0] and lp.id not in best[2]:
+                    best[2].append(lp.id)
+    return best
+
+
+def gravity_points(book: Rulebook, violations: list[Lapse]) -> int:
+    """The violations' gravity in points (before the cap): the gravest one's severity and facts,
+    plus the rulebook's points for several violations."""
+    g = book.meta.gravity
+    best = 0
+    for v in violations:
+        facts = _facts_of(v)
+        pts = g.severity.get(v.severity or "", 0)
+        pts += sum(f.rungs for f in g.facts if fact_holds(FactTest(fact=f.fact, op=f.op, value=f.value), facts))
+        best = max(best, pts)
+    if len({v.id for v in violations}) >= 2:
+        best += g.several_violations
+    return best
 
 
 def digest_of(det: Determination) -> str:
@@ -151,7 +221,7 @@ def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[Cla
 
 
 def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book,
-               review) -> Recommendation:
+               review, violations, performed=None) -> Recommendation:
     """One recommendation, from either the matches it rests on (`used`: established, or opened by
     a violation) or the matches that cannot count (`aside`: no edition of the list in force on the
     lapse date, or the clause repealed by review)."""
@@ -191,39 +261,79 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     steps: list[StepOut] = []
     shift = 0
     missing: list[str] = []
-    if established:
-        outcome = "accountable"
-        forming = [rules[m.rule] for m in established + opened if rules[m.rule].form is not None]
+    fault_step = None
+    direct_steps: list[DirectStep] = []
+    if performed is not None:
+        # Nothing is left against the subject: every lapse here was discharged by doing the duty.
+        outcome = "exempt"
+        form = sanction = None
+        forming = [rules[m.rule] for m in used if rules[m.rule].form is not None]
         top = max(forming, key=lambda r: rank(dom, kind, r.form, r.sanction))
         base_form, base_sanction = top.form, top.sanction
+        by = sorted({b for m in used for b in performed.get(m.lapse, [])})
+        basis_set |= {b for c in by if c in book.circumstances for b in cite(book, book.circumstances[c].basis, last)}
+        decider = _decider(book, kind, base_form, sid, units, people)
+    elif established:
+        outcome = "accountable"
+        fault_rules = established
+        forming = [rules[m.rule] for m in established if rules[m.rule].form is not None]
+        gravity = book.meta.gravity
+        if gravity is not None and kind == "person" and opened:
+            # One case, two investigations: the subject's own fault sets the form, the violation's
+            # gravity moves it by at most `max_rungs`; the opening rule's form is no floor.
+            settling = [lapses[m.lapse] for m in established
+                        if any(lapses[m.lapse].kind in rules[o.rule].requires for o in opened)]
+            fr = fault_rung(book, settling)
+            if fr is not None:
+                vios = sorted({lapses[m.lapse] for m in opened if lapses[m.lapse].on == "violation"})
+                pts = gravity_points(book, vios)
+                lift = min(pts, gravity.max_rungs)
+                f_form, f_sanction = shift_form(dom, kind, fr[1][0], fr[1][1], lift)
+                fault_step = FaultStep(lapses=sorted(fr[2]), fault=FormRef(form=fr[1][0], sanction=fr[1][1]),
+                                       violations=[v.id for v in vios], gravity=lift, points=pts,
+                                       max_rungs=gravity.max_rungs,
+                                       form=FormRef(form=f_form, sanction=f_sanction))
+        else:
+            forming += [rules[m.rule] for m in opened if rules[m.rule].form is not None]
+        top = max(forming, key=lambda r: rank(dom, kind, r.form, r.sanction))
+        base_form, base_sanction = top.form, top.sanction
+        if fault_step is not None and rank(dom, kind, fault_step.form.form, fault_step.form.sanction) > \
+                rank(dom, kind, base_form, base_sanction):
+            base_form, base_sanction = fault_step.form.form, fault_step.form.sanction
         if track == "direct" and base_form == "disciplinary":
             top_lapse = max((lapses[m.lapse] for m in established if rules[m.rule] is top), key=lambda lp: lp.date)
             base_sanction, edition_steps, extra = _edition_range(book, top, top_lapse, review, base_sanction)
             basis_set |= set(extra)
         for r in forming:
             measures.update(r.measures)
-        effects = [(c, book.circumstances[c]) for c in circumstances if c in book.circumstances]
+        # A duty-performed circumstance discharges the lapses it names (see _discharged); it does not
+        # excuse the subject's other lapses.
+        effects = [(c, book.circumstances[c]) for c in circumstances
+                   if c in book.circumstances and not book.circumstances[c].duty_performed]
         steps = [StepOut(circumstance=c, effect=info.effect, steps=info.steps) for c, info in effects]
         if any(info.effect == "exempt" for _, info in effects):
             outcome = "exempt"
             form = sanction = None
             measures = set()
+        elif track == "direct":
+            form, sanction, shift, direct_steps = _direct(book, dom, base_form, base_sanction, effects,
+                                                          [lapses[m.lapse] for m in fault_rules], violations)
         else:
             up = max([i.steps for _, i in effects if i.effect == "heavier"], default=0)
             down = max([i.steps for _, i in effects if i.effect == "lighter"], default=0)
             shift = up - down
             form, sanction = shift_form(dom, kind, base_form, base_sanction, shift)
-            if edition_steps:
-                # Circumstances move the sanction within what the applicable article allows: never
-                # out of 纪律处分 altogether, never above the article's heaviest sanction.
-                hi = edition_steps[-1].range[1]
-                order = dom.ladders.sanction
-                at = order.index(sanction) if form == "disciplinary" else 0
-                form, sanction = "disciplinary", order[min(at, order.index(hi))]
+        if edition_steps and form is not None:
+            # Circumstances move the sanction within what the applicable article allows: never
+            # out of 纪律处分 altogether, never above the article's heaviest sanction.
+            hi = edition_steps[-1].range[1]
+            order = dom.ladders.sanction
+            at = order.index(sanction) if form == "disciplinary" else 0
+            form, sanction = "disciplinary", order[min(at, order.index(hi))]
         basis_set |= {b for _, info in effects for b in cite(book, info.basis, last)}
         if track != "direct":   # the violator's basis is the conduct's article, not the accountability forms
             basis_set |= set(cite(book, book.forms[(kind, base_form if form is None else form)].basis, last))
-        decider = book.forms[(kind, base_form if form is None else form)].decided_by
+        decider = _decider(book, kind, base_form if form is None else form, sid, units, people)
     else:
         outcome = "undetermined"
         form = sanction = None
@@ -238,10 +348,15 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     for mo in match_out:
         why.append(RuleStep(rule=mo.rule, lapse=mo.lapse, relation=mo.relation, effect=mo.effect,
                             form=FormRef(form=mo.form, sanction=mo.sanction), clauses=mo.clauses))
-    if established:
+    if performed is not None:
+        why.append(DutyPerformedStep(lapses=sorted({m.lapse for m in used}), by=by))
+    elif established:
+        if fault_step is not None:
+            why.append(fault_step)
         why += edition_steps
         why.append(BaselineStep(grade=grade, form=FormRef(form=base_form, sanction=base_sanction)))
         why += [CircumstanceStep(circumstance=st.circumstance, effect=st.effect, steps=st.steps) for st in steps]
+        why += direct_steps
     elif aside:
         for m in sorted(aside):
             lp = lapses[m.lapse]
@@ -256,8 +371,10 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         measures=sorted(measures), decided_by=decider, clauses=[clauses[k] for k in sorted(clauses)],
         basis=sorted(basis_set), findings=finding_ids, violations=violation_ids, rules=rule_ids,
         circumstances=circumstances, missing=missing,
-        standing="established" if established else ("opened" if opened else "out_of_force"),
+        standing="established" if established or performed is not None else ("opened" if opened else "out_of_force"),
         why=why,
+        category=book.forms[(kind, form)].category if form is not None and (kind, form) in book.forms else "",
+        administrative=_administrative(book, track, kind, sid, people, form, sanction),
         trace=TraceOut(matches=match_out, baseline=FormRef(form=base_form, sanction=base_sanction),
                        shift=shift, steps=steps, held=held),
     )
@@ -329,3 +446,88 @@ def _subject(kind: str, sid: str, units, people) -> SubjectOut:
         return SubjectOut(kind="unit", id=u.id, unit=u.id, tier=u.tier, post=None, name=u.name)
     p = people[sid]
     return SubjectOut(kind="person", id=p.id, unit=p.unit, tier=units[p.unit].tier, post=p.post, name=p.name)
+
+
+def _direct(book, dom, base_form, base_sanction, effects, lapses, violations):
+    """The direct track stays on the disciplinary ladder (纪律处分条例): several violations are
+    dealt with together one sanction above the gravest (合并处理，加重一档); a participant in a
+    group violation stands below its organiser; 从轻/从重 stay within the sanction and only a
+    circumstance the rulebook marks `direct: step` (减轻/加重) moves one sanction, never off the
+    disciplinary ladder into organisational handling."""
+    conf = book.meta.direct_track
+    steps: list[DirectStep] = []
+    shift = 0
+    vios = sorted({lp.id for lp in lapses if lp.on == "violation"})
+    if conf is not None:
+        if len(vios) >= 2 and conf.several_violations_steps:
+            shift += conf.several_violations_steps
+            steps.append(DirectStep(adjustment="several_violations", steps=conf.several_violations_steps))
+        roles = {violations[v].role for v in vios if v in violations and violations[v].group}
+        if roles == {"participant"} and conf.participant_steps:
+            shift -= conf.participant_steps
+            steps.append(DirectStep(adjustment="participant", steps=-conf.participant_steps))
+    up = max([i.steps for _, i in effects if i.effect == "heavier" and i.direct == "step"], default=0)
+    down = max([i.steps for _, i in effects if i.effect == "lighter" and i.direct == "step"], default=0)
+    if any(i.direct == "within" and i.effect in ("heavier", "lighter") for _, i in effects):
+        steps.append(DirectStep(adjustment="within_sanction", steps=0))
+    shift += up - down
+    form, sanction = shift_form(dom, "person", base_form, base_sanction, shift)
+    if base_form == "disciplinary" and form != "disciplinary":
+        form, sanction = "disciplinary", dom.ladders.sanction[0]
+    return form, sanction, shift, steps
+
+
+def _decider(book: Rulebook, kind: str, form: str, sid: str, units, people) -> str:
+    """Who proposes and who decides, by management authority: the organisation managing the
+    subject's unit (`managed_by`, default its parent) and the discipline body supervising it. A
+    form that names no organ keeps the forms table's wording."""
+    info = book.forms[(kind, form)]
+    if info.decided_by_organ is None:
+        return info.decided_by
+    unit = units[sid] if kind == "unit" else units[people[sid].unit]
+    own = unit
+
+    def manager_of(u, seen=()):
+        # A discipline body's head is managed as the team of the organisation it sits in.
+        if u.managed_by in units:
+            return units[u.managed_by]
+        if u.parent in units and u.id not in seen:
+            parent = units[u.parent]
+            if book.domain.is_discipline(u.tier):
+                return manager_of(parent, (*seen, u.id))
+            return parent
+        return None
+
+    manager = manager_of(unit)
+    if manager is None:
+        return info.decided_by
+
+    def discipline_of(u):
+        if u.supervisor in units:
+            return units[u.supervisor]
+        under = sorted(x.id for x in units.values() if x.parent == u.id and book.domain.is_discipline(x.tier))
+        return units[under[0]] if under else None
+
+    organs = {"manager": manager, "own": own, "discipline": discipline_of(manager)}
+
+    def name(which):
+        u = organs.get(which)
+        return (u.name or u.id) if u is not None else None
+
+    decider = name(info.decided_by_organ)
+    if decider is None:
+        return info.decided_by
+    proposer = name(info.proposed_by) if info.proposed_by else None
+    if proposer and proposer != decider:
+        return f"{proposer}提出建议，{decider}决定"
+    return f"{decider}决定"
+
+
+def _administrative(book, track, kind, sid, people, form, sanction) -> str | None:
+    """The 政务处分 (公职人员政务处分法) a public official receives beside the party sanction."""
+    conf = book.meta.direct_track
+    if track != "direct" or kind != "person" or conf is None or form != "disciplinary":
+        return None
+    if not people[sid].public_official:
+        return None
+    return conf.administrative.get(sanction or "")

@@ -39,6 +39,7 @@ RELATION_MECHANISMS = {
     "other_member": "a holder of a `members` post whose portfolio does not cover it",
     "named_person": "a person the finding names in `persons`",
     "parent_area_member": "a `members` post holder of the parent unit whose portfolio covers the area",
+    "parent_head": "a holder of a `head` post of the parent unit (the chain climbs: township secretary for a village)",
     "supervising_body": "a discipline body supervising the unit",
     "supervising_head": "a holder of a `head` post of such a body",
     "violator": "the person who committed the violation",
@@ -168,6 +169,9 @@ class Domain(Model):
     sanctions: list[Labelled] = Field(min_length=1)
     measures: list[Labelled] = []
     labels: dict[str, str] = {}
+    # Lapse kinds that are about detecting or reporting someone else's violation: a violator is
+    # never held under them for their own violation (engine/resolve.py).
+    detection_kinds: list[str] = []
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -191,6 +195,10 @@ class Domain(Model):
                     raise ValueError(f"tier {t.id}.supervised_by: {s!r} is not a discipline tier (list: supervisory)")
             if t.held_to is not None and t.held_to not in tiers:
                 raise ValueError(f"tier {t.id}.held_to: {unknown('tier', t.held_to, sorted(tiers))}")
+        kinds = {k.id for k in self.lapse_kinds}
+        for k in self.detection_kinds:
+            if k not in kinds:
+                raise ValueError(f"detection_kinds: {unknown('lapse kind', k, sorted(kinds))}")
         if set(self.ladders.sanction) != {s.id for s in self.sanctions}:
             raise ValueError("ladders.sanction must order exactly the declared sanctions")
         return self

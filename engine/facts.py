@@ -48,7 +48,10 @@ def candidate_fact(fid: str, lapse: Lapse, h: Holder) -> dict:
     d = {"id": fid, "type": "candidate", "lid": lapse.id, "on": lapse.on, "kind": lapse.kind,
          "ltier": lapse.tier, "relation": h.relation, "stier": h.tier}
     if lapse.severity is not None:
-        d["severity"] = lapse.severity
+        # Accumulated minor violations open tracks as a graver one; the violator is still judged
+        # on what they did.
+        own = lapse.own_severity if h.relation == "violator" and lapse.own_severity else lapse.severity
+        d["severity"] = own
     if h.post is not None:
         d["post"] = h.post
     for name, value in lapse.facts:

@@ -10,9 +10,10 @@ answer later. Everything is sorted, so the result does not depend on the order o
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .case import Case, Person, Unit
+from .case import Case, Person, PostHeld, Unit
 from .domain import Domain
 
 
@@ -29,6 +30,7 @@ class Lapse:
     severity: str | None
     facts: tuple               # ((name, value), ...) sorted; only declared facts reach the engine
     violator: str | None = None
+    own_severity: str | None = None   # as recorded, where accumulation changed `severity`
 
 
 @dataclass(frozen=True, order=True)
@@ -47,7 +49,7 @@ class Excluded:
     lapse: str
     relation: str
     person: str
-    reason: str                # "not_in_post" | "violator"
+    reason: str                # "not_in_post" | "violator" | "not_named"
     held: tuple                # (from, to) of the person's tenure, ISO dates or None
     period: tuple              # (from, to) of the lapse
 
@@ -60,7 +62,21 @@ class Resolution:
     undeclared_facts: dict[str, list[str]] = field(default_factory=dict)  # lapse id -> fact names kept aside
 
 
-def held_during(p: Person, start: dt.date, end: dt.date) -> bool:
+def posts_of(p: Person) -> list[PostHeld]:
+    """Every post `p` held: the main one (`unit`, `post`, `from`, `to`) and any in `posts`."""
+    return [main_post(p), *p.posts]
+
+
+def main_post(p: Person) -> PostHeld:
+    return PostHeld.model_validate({"unit": p.unit, "post": p.post, "portfolio": p.portfolio,
+                                    "from": p.from_, "to": p.to})
+
+
+def units_held(p: Person) -> set[tuple[str, str]]:
+    return {(x.unit, x.post) for x in posts_of(p)}
+
+
+def held_during(p: Person | PostHeld, start: dt.date, end: dt.date) -> bool:
     """Did `p` hold the post at any time in [start, end]? Open ends mean 'since ever' / 'still'."""
     return (p.from_ is None or p.from_ <= end) and (p.to is None or p.to >= start)
 
@@ -89,51 +105,121 @@ def discipline_children(units: dict[str, Unit], dom: Domain) -> dict[str, list[s
     return out
 
 
-def resolve(case: Case, dom: Domain) -> Resolution:
+def accumulated(case: Case, accumulation) -> dict[str, str]:
+    """Violation id -> the severity it opens tracks as, where several lesser violations in one unit
+    within a declared window count as one graver violation (不正之风滋长蔓延)."""
+    out: dict[str, str] = {}
+    people = {p.id: p for p in case.people}
+    for acc in accumulation or ():
+        by_unit: dict[str, list] = {}
+        for v in case.violations:
+            if v.severity == acc.severity:
+                by_unit.setdefault(people[v.person].unit, []).append(v)
+        for vs in by_unit.values():
+            vs = sorted(vs, key=lambda v: (v.date, v.id))
+            for v in vs:
+                # the window ending on this violation's date
+                within = [w for w in vs if 0 <= (v.date - w.date).days < acc.window_days]
+                if len(within) >= acc.count:
+                    for w in within:
+                        out[w.id] = acc.as_severity
+    return out
+
+
+def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
     """Pair every lapse with each subject a relation can reach. The mechanisms are fixed here;
-    which posts head or sit on a tier's team, and who supervises whom, come from `dom`."""
+    which posts head or sit on a tier's team, and who supervises whom, come from `dom`.
+    `accumulation` (the rulebook's): several minor violations in one unit within a window open
+    tracks as one serious violation would; the violation keeps its own severity on the direct
+    track through `Lapse.own_severity`."""
     declared_facts = dom.fact
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}
-    staff_by_unit: dict[str, list[Person]] = {}
+    staff_by_unit: dict[str, list[tuple[Person, PostHeld]]] = {}
     for p in sorted(case.people, key=lambda p: p.id):
-        staff_by_unit.setdefault(p.unit, []).append(p)
+        for post in posts_of(p):
+            staff_by_unit.setdefault(post.unit, []).append((p, post))
 
     lapses: list[Lapse] = []
     undeclared: dict[str, list[str]] = {}
     for f in case.findings:
-        facts, extra = _split_facts(f.facts, declared_facts)
+        given = dict(f.facts)
+        if f.persons and "named_persons" in declared_facts:
+            # Derived from the record: how many people the finding names (rules tell a unit's own
+            # document from one person's own copied notes by it).
+            given["named_persons"] = len(set(f.persons))
+        facts, extra = _split_facts(given, declared_facts)
         if extra:
             undeclared[f.id] = extra
         lapses.append(Lapse(f.id, "finding", f.kind, f.unit, units[f.unit].tier, f.start, f.date, f.area,
                             None, facts))
+    grown = accumulated(case, accumulation)
     for v in case.violations:
         facts, extra = _split_facts(v.facts, declared_facts)
         if extra:
             undeclared[v.id] = extra
         unit = people[v.person].unit
         lapses.append(Lapse(v.id, "violation", v.kind, unit, units[unit].tier, v.start, v.date, v.area,
-                            v.severity, facts, v.person))
+                            grown.get(v.id, v.severity), facts, v.person,
+                            v.severity if v.id in grown else None))
     lapses.sort()
 
     holders: set[Holder] = set()
     excluded: set[Excluded] = set()
     named = {f.id: sorted(set(f.persons)) for f in case.findings}
+    leader_posts = dom.head_posts | dom.member_posts
+    # A finding that names a leader or supervisor holds those it names and no one else: the record,
+    # not the organisation chart, says whose fault it was. A finding naming only staff (the doer of
+    # a copied text, say) leaves the leaders to be found by their relation, as an unnamed one does.
+    record_only = {f.id: set(f.persons) for f in case.findings
+                   if any(h.post in leader_posts for pid in f.persons for h in posts_of(people[pid]))}
+    # Whose own violation a finding is about: those linked by `violations`, and, for the detection
+    # duties the domain declares (not detected, not reported), the violators of the violations in
+    # the same unit during the finding's period. Nobody fails to detect or report their own act.
+    own: dict[str, set[str]] = {}
+    detection = set(dom.detection_kinds)
+    for f in case.findings:
+        mine = {v.person for v in case.violations if v.id in f.violations}
+        if f.kind in detection and not f.violations:
+            mine |= {v.person for v in case.violations
+                     if v.start <= f.date and v.date >= f.start
+                     and f.unit in {u for u, _ in units_held(people[v.person])}}
+        own[f.id] = mine
 
-    def person(lapse: Lapse, relation: str, p: Person):
-        held = (p.from_.isoformat() if p.from_ else None, p.to.isoformat() if p.to else None)
+    def person(lapse: Lapse, relation: str, p: Person, post: PostHeld | None = None):
+        post = post or main_post(p)
+        held = (post.from_.isoformat() if post.from_ else None, post.to.isoformat() if post.to else None)
         period = (lapse.start.isoformat(), lapse.date.isoformat())
-        if p.id == lapse.violator:
+        if p.id == lapse.violator or p.id in own.get(lapse.id, ()):
             # The violator answers for the violation on the direct track, not as its own leader
             # or supervisor.
             excluded.add(Excluded(lapse.id, relation, p.id, "violator", held, period))
-        elif held_during(p, lapse.start, lapse.date):
-            holders.add(Holder(lapse.id, relation, "person", p.id, p.unit, units[p.unit].tier, p.post))
+        elif lapse.id in record_only and p.id not in record_only[lapse.id]:
+            excluded.add(Excluded(lapse.id, relation, p.id, "not_named", held, period))
+        elif held_during(post, lapse.start, lapse.date):
+            holders.add(Holder(lapse.id, relation, "person", p.id, post.unit, units[post.unit].tier, post.post))
         else:
             excluded.add(Excluded(lapse.id, relation, p.id, "not_in_post", held, period))
 
     def unit_subject(lapse: Lapse, relation: str, u: Unit):
         holders.add(Holder(lapse.id, relation, "unit", u.id, u.id, u.tier, None))
+
+    # A finding that names someone for failing to detect or report (a detection kind) puts the
+    # violations of that unit (or of the units under it) in its period in their remit: the record
+    # says they answered for that area.
+    remit: dict[str, set[str]] = defaultdict(set)
+    for f in case.findings:
+        if f.kind not in detection or not f.persons:
+            continue
+        for v in case.violations:
+            vunit = units[people[v.person].unit]
+            if (vunit.id == f.unit or vunit.parent == f.unit) and v.start <= f.date and v.date >= f.start:
+                remit[v.id].update(f.persons)
+
+    def covers(lapse: Lapse, p: Person, post: PostHeld) -> bool:
+        # A named member answers for the area: the record put it in their remit.
+        return ((lapse.area is not None and lapse.area in post.portfolio) or p.id in named.get(lapse.id, ())
+                or p.id in remit.get(lapse.id, ()))
 
     bodies_under = discipline_children(units, dom)
     supervisors = {uid: supervisors_of(units[uid], units, dom, bodies_under) for uid in {lp.unit for lp in lapses}}
@@ -141,25 +227,27 @@ def resolve(case: Case, dom: Domain) -> Resolution:
         here = units[lapse.unit]
         tier = dom.tier[here.tier]
         unit_subject(lapse, "unit", here)
-        for p in staff_by_unit.get(here.id, []):
-            if p.post in tier.head:
-                person(lapse, "unit_head", p)
-            elif p.post in tier.members:
-                covers = lapse.area is not None and lapse.area in p.portfolio
-                person(lapse, "area_member" if covers else "other_member", p)
-        if here.parent in units and lapse.area is not None:
+        for p, post in staff_by_unit.get(here.id, []):
+            if post.post in tier.head:
+                person(lapse, "unit_head", p, post)
+            elif post.post in tier.members:
+                person(lapse, "area_member" if covers(lapse, p, post) else "other_member", p, post)
+        if here.parent in units:
             parent_tier = dom.tier[units[here.parent].tier]
-            for p in staff_by_unit.get(here.parent, []):
-                if p.post in parent_tier.members and lapse.area in p.portfolio:
-                    person(lapse, "parent_area_member", p)
+            for p, post in staff_by_unit.get(here.parent, []):
+                if post.post in parent_tier.head:
+                    person(lapse, "parent_head", p, post)
+                elif post.post in parent_tier.members and covers(lapse, p, post):
+                    person(lapse, "parent_area_member", p, post)
         for sid in supervisors[here.id]:
             body = units[sid]
             unit_subject(lapse, "supervising_body", body)
-            for p in staff_by_unit.get(sid, []):
-                if p.post in dom.tier[body.tier].head:
-                    person(lapse, "supervising_head", p)
+            for p, post in staff_by_unit.get(sid, []):
+                if post.post in dom.tier[body.tier].head:
+                    person(lapse, "supervising_head", p, post)
         for pid in named.get(lapse.id, []):
-            person(lapse, "named_person", people[pid])
+            for post in posts_of(people[pid]):
+                person(lapse, "named_person", people[pid], post)
         if lapse.violator:
             p = people[lapse.violator]
             # The violator answers for their own conduct whatever post they held.

@@ -268,6 +268,14 @@ class FormInfo(Model):
     label: str
     decided_by: str
     basis: list[Basis] = []
+    # What the form is: 问责 (a form of 问责条例 第8条), 批评教育类处理 (talks, criticism, written
+    # self-criticism: education, not a 第8条 form), 组织处理, 纪律处分. Presentation and grouping only.
+    category: str = ""
+    # Who proposes and who decides, by management authority: `manager` (the party organisation that
+    # manages the subject's unit: its `managed_by`, default its parent), `discipline` (the
+    # discipline body supervising that organisation), `own` (the subject's own organisation).
+    proposed_by: Literal["manager", "discipline", "own"] | None = None
+    decided_by_organ: Literal["manager", "discipline", "own"] | None = None
 
 
 class CircumstanceInfo(Model):
@@ -276,6 +284,57 @@ class CircumstanceInfo(Model):
     steps: int = Field(default=1, ge=0, le=3)
     label: str
     basis: list[Basis] = []
+    # The duty was performed (已履职尽责): the lapse it concerns is discharged, not excused.
+    duty_performed: bool = False
+    # On the direct track (纪律处分条例): `within` keeps the sanction (从轻/从重 within it), `step`
+    # moves one sanction (减轻/加重), never off the disciplinary ladder.
+    direct: Literal["within", "step"] = "within"
+
+
+class FaultStep(Model):
+    """One rung of the own-fault scale: findings of these kinds (and, if given, with these facts)."""
+
+    kinds: list[LapseKind] = Field(min_length=1)
+    facts: list[FactTest] = []
+    form: Form
+    sanction: Sanction | None = None
+    note: str = ""
+
+
+class GravityFact(Model):
+    fact: str
+    op: FactOp
+    value: Any
+    rungs: int = Field(default=1, ge=0, le=3)
+
+
+class Gravity(Model):
+    """How far a violation's gravity lifts the own-fault rung of a leader or supervisor whose
+    track it opened: points by severity and by facts, at most `max_rungs` in all."""
+
+    max_rungs: int = Field(ge=0, le=5)
+    severity: dict[str, int] = {}
+    facts: list[GravityFact] = []
+    several_violations: int = Field(default=0, ge=0, le=3)   # two or more violations in the remit
+    note: str = ""
+
+
+class Accumulation(Model):
+    """Several minor violations in one unit within `window_days` count as one of `as_severity`
+    when opening tracks (不正之风滋长蔓延)."""
+
+    severity: str
+    count: int = Field(ge=2)
+    window_days: int = Field(ge=1)
+    as_severity: str
+    note: str = ""
+
+
+class DirectTrack(Model):
+    several_violations_steps: int = Field(default=0, ge=0, le=2)   # 合并处理，加重一档
+    participant_steps: int = Field(default=0, ge=0, le=2)          # group violation: participants below the organiser
+    administrative: dict[str, str] = {}                            # sanction -> 政务处分 label
+    note: str = ""
 
 
 class ExtraFact(Model):
@@ -303,6 +362,12 @@ class RulebookMeta(Model):
     forms: list[FormInfo] = Field(min_length=1)
     circumstances: list[CircumstanceInfo] = Field(min_length=1)
     facts: list[ExtraFact] = []              # beyond the domain's facts
+    # The leader's own fault and the violation's gravity (engine/determine.py): optional; without
+    # them an opening rule's form is a floor, as in the first rulebooks.
+    fault_scale: list[FaultStep] = []
+    gravity: Gravity | None = None
+    accumulation: list[Accumulation] = []
+    direct_track: DirectTrack | None = None
 
     @field_validator("forms")
     @classmethod

@@ -87,8 +87,9 @@ def test_a_tier_of_ones_own_is_rulebook_data_only(tmp_path):
 
 
 def test_a_label_is_a_view_and_a_form_is_a_decision(tmp_path):
-    """Why: relabelling must not make `diff` report changes no decision made; changing a form must."""
-    case_path = "cases/village_dual_signature.yaml"
+    """Why: relabelling must not make `diff` report changes no decision made; changing a form must.
+    (A case whose first recommendation is a secretary's: its sentence carries the post's label.)"""
+    case_path = "cases/township_secretary_changed.yaml"
     base = duidan.evaluate(case_path)
 
     relabelled = _copy_bundled(tmp_path / "a")

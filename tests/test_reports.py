@@ -80,7 +80,8 @@ def test_forms_are_reported_as_what_they_are(evaluator):
     text = render("determination", "text", det, case, evaluator.rulebook)
     # The violator's sanction is 纪律处分 on the direct track, not 问责; severity and amount shown.
     direct = text.split("【直接责任】")[1]
-    assert "应予纪律处分：留党察看" in direct and "应予问责" not in direct
+    # (从轻 on the direct track stays within the sanction: expulsion, not a rung down)
+    assert "应予纪律处分：开除党籍" in direct and "应予问责" not in direct
     assert "情节严重" in direct and "涉及金额38万元" in direct
     # The circumstance and its effect on the ladder.
     assert re.search(r"情节　主动交代[^（\n]*（从轻1档）", direct)

@@ -280,7 +280,7 @@ def why_no_recommendation(e: Expect, det: Determination, case: Case, book: Ruleb
     """The rule that came closest to choosing the expected subject, and its first failing test."""
     from ..resolve import resolve
 
-    res = resolve(case, book.domain)
+    res = resolve(case, book.domain, book.meta.accumulation)
     wm = working_memory(res)
     mine = [f for f in wm.facts if wm.candidates[f["id"]].subject == e.subject]
     if not mine:
@@ -288,6 +288,7 @@ def why_no_recommendation(e: Expect, det: Determination, case: Case, book: Ruleb
         if gone:
             g = gone[0]
             why = ("the violator answers on the direct track only" if g.reason == "violator" else
+                   f"the finding names others ({g.lapse}): the record says whose fault it was" if g.reason == "not_named" else
                    f"not in post during {g.period.from_}..{g.period.to} (held it {g.held.from_ or '…'}..{g.held.to or '…'})")
             return "candidates", f"{e.subject} is left out: {why}"
         return "candidates", (f"no lapse in the case relates to {e.subject} by any relation "

@@ -10,7 +10,10 @@ from ..determination import (
     BaselineStep,
     CircumstanceStep,
     Determination,
+    DirectStep,
+    DutyPerformedStep,
     EditionStep,
+    FaultStep,
     LapseStep,
     MissingStep,
     NotInForceStep,
@@ -53,15 +56,31 @@ def reason_text(rec: Recommendation, book: Rulebook) -> str:
     clause_ids = "、".join(sorted({c.id for c in rec.clauses})) or "、".join(rec.basis)
     if any(c.source == "baseline" for c in rec.clauses):
         clause_ids += "（问题发生时清单尚未施行，对照施行前国家规定的职责）"
+    done = next((st for st in rec.why if isinstance(st, DutyPerformedStep)), None)
+    if done is not None:
+        by = "、".join("记录在案的报告" if b == "reported" else L(b) for b in done.by)
+        return (f"{who}（{role}）就{about}已履职尽责（{by}），所履行的职责为{clause_ids}，"
+                f"不予问责（免予问责）。")
     base = next(st for st in rec.why if isinstance(st, BaselineStep))
     grade = L(rec.grade if rec.grade not in ("direct", "supervisory") else f"{rec.grade}_grade")
-    text = (f"{who}（{role}）对{about}负{grade}，对照{clause_ids}，"
-            f"基准为{form_label(book, base.form.form, base.form.sanction)}")
+    text = f"{who}（{role}）对{about}负{grade}，对照{clause_ids}，"
+    fault = next((st for st in rec.why if isinstance(st, FaultStep)), None)
+    if fault is not None:
+        text += (f"本人失责（{'、'.join(fault.lapses)}）起点为{form_label(book, fault.fault.form, fault.fault.sanction)}，"
+                 f"违纪情节（{'、'.join(fault.violations)}）上调{fault.gravity}档（至多{fault.max_rungs}档），")
+    text += f"基准为{form_label(book, base.form.form, base.form.sanction)}"
     lighter = [st for st in rec.why if isinstance(st, EditionStep) and st.effect == "lighter_later_edition"]
     if lighter:
         st = lighter[0]
         text += (f"；依从旧兼从轻原则，审查时施行的{st.edition}年版条例对该行为的处分更轻，"
                  f"适用{form_label(book, 'disciplinary', st.sanction)}")
+    for st in rec.why:
+        if isinstance(st, DirectStep) and st.adjustment == "several_violations":
+            text += f"；数种违纪合并处理，加重{st.steps}档"
+        elif isinstance(st, DirectStep) and st.adjustment == "participant":
+            text += f"；共同违纪的参与者，较组织者低{-st.steps}档"
+        elif isinstance(st, DirectStep) and st.adjustment == "within_sanction":
+            text += "；从轻、从重情节在该处分幅度内考虑"
     circ = [st for st in rec.why if isinstance(st, CircumstanceStep)]
     if rec.outcome == "exempt":
         kinds = "、".join(L(st.circumstance) for st in circ if st.effect == "exempt")
