@@ -1,4 +1,4 @@
-"""Numbers durable_rules' JSON reader mishandles (docs/durable_rules.md, "Numbers the engine's parser
+"""Numbers durable_rules' JSON reader mishandles (docs/durable-rules.md, "Numbers the engine's parser
 mishandles"): exponent notation without a fraction (`1e-05`, `1e+16`, `8e-1`), non-finite values,
 integers past 64 bits. Every such value must reach the engine in a form it reads as Python does, so
 the durable path and the reference evaluator agree on it."""
