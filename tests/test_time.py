@@ -75,8 +75,33 @@ def test_the_county_bureau_case_is_judged_under_the_rules_of_its_time(bundled):
 
 
 def test_a_later_lighter_edition_applies_on_the_direct_track(bundled, tmp_path):
-    """A major banquet in 2014 proposes probation; 纪律处分条例(2003) 第81条 allows at most 撤销党内职务."""
-    det = Evaluator(bundled).evaluate_file("cases/banquet_2014.yaml")
+    """A major banquet in 2013 proposes probation; 纪律处分条例(2003) 第81条 allows at most 撤销党内职务."""
+    det = Evaluator(bundled).evaluate_file("cases/banquet_2013.yaml")
     rec = next(r for r in det.recommendations if r.track == "direct")
     assert (rec.form, rec.sanction) == ("disciplinary", "removal_from_party_posts")
     assert any(isinstance(st, EditionStep) and st.edition == "2003" for st in rec.why)
+
+
+def test_a_citation_of_an_article_the_edition_does_not_have_is_refused(tmp_path):
+    """问责条例(2019) has 26 articles: a rule citing 第27条 is a clear error naming the file and field,
+    and a citation by text that exists resolves to the provision it belongs to."""
+    import shutil
+
+    import pytest
+
+    from duidan.errors import InputError
+    from duidan.rulebook import bundled_path, load_rulebook
+
+    root = tmp_path / "rules"
+    shutil.copytree(bundled_path(), root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    rules = root / "rules" / "primary.yaml"
+    text = rules.read_text(encoding="utf-8")
+    first = "basis: [accountability_regulation/situations"
+    assert first in text
+    rules.write_text(text.replace(first, "basis: [中国共产党问责条例(2019) 第27条", 1), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_rulebook(root)
+    assert "primary.yaml" in e.value.message and ".basis[0]" in e.value.message
+    assert "has 26 articles; 第27条 does not exist" in e.value.message
+    rules.write_text(text.replace(first, "basis: [中国共产党问责条例(2019) 第7条第8项", 1), encoding="utf-8")
+    assert load_rulebook(root).digest == load_rulebook().digest   # the same provision, by its text

@@ -22,12 +22,15 @@ from ..determination import (
 from ..rulebook import Rulebook
 
 
-def form_label(book: Rulebook, form: str | None, sanction: str | None) -> str:
+def form_label(book: Rulebook, form: str | None, sanction: str | None, subject: str = "person") -> str:
+    """A form as the rulebook's forms table names it for this kind of subject (a unit's 通报 is
+    not a person's 通报批评)."""
     if form is None:
         return "无"
     if form == "disciplinary" and sanction:
         return f"{book.label('disciplinary')}（{book.label(sanction)}）"
-    return book.label(form)
+    info = book.forms.get((subject, form))
+    return info.label if info is not None else book.label(form)
 
 
 def reason_text(rec: Recommendation, book: Rulebook) -> str:
@@ -66,9 +69,9 @@ def reason_text(rec: Recommendation, book: Rulebook) -> str:
     text = f"{who}（{role}）对{about}负{grade}，对照{clause_ids}，"
     fault = next((st for st in rec.why if isinstance(st, FaultStep)), None)
     if fault is not None:
-        text += (f"本人失责（{'、'.join(fault.lapses)}）起点为{form_label(book, fault.fault.form, fault.fault.sanction)}，"
+        text += (f"本人失责（{'、'.join(fault.lapses)}）起点为{form_label(book, fault.fault.form, fault.fault.sanction, rec.subject.kind)}，"
                  f"违纪情节（{'、'.join(fault.violations)}）上调{fault.gravity}档（至多{fault.max_rungs}档），")
-    text += f"基准为{form_label(book, base.form.form, base.form.sanction)}"
+    text += f"基准为{form_label(book, base.form.form, base.form.sanction, rec.subject.kind)}"
     lighter = [st for st in rec.why if isinstance(st, EditionStep) and st.effect == "lighter_later_edition"]
     if lighter:
         st = lighter[0]
@@ -88,7 +91,7 @@ def reason_text(rec: Recommendation, book: Rulebook) -> str:
     if circ:
         parts = [f"{L(st.circumstance)}（{'从重' if st.effect == 'heavier' else '从轻'}）" for st in circ]
         text += f"；考虑{'、'.join(parts)}，净调整{rec.trace.shift:+d}档"
-    return text + f"，建议{form_label(book, rec.form, rec.sanction)}。"
+    return text + f"，建议{form_label(book, rec.form, rec.sanction, rec.subject.kind)}。"
 
 
 def with_reasons(det: Determination, book: Rulebook) -> Determination:
