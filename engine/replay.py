@@ -18,7 +18,7 @@ from .batch import evaluate_record
 from .explain import labeller, labels_of
 from .rulebook import Rulebook, rulebook_from_canonical
 from .store import Evaluated, Run, Store
-from .summary import COMPARED, Change, clause_changes, rec_key, trace_changes
+from .summary import Change, clause_changes, pair_changes, rec_key, trace_changes
 
 
 @dataclass(frozen=True)
@@ -125,17 +125,5 @@ def _preview(store: Store, run_id: int, stored: dict[str, dict], outcomes: dict)
                 traces_a[r["id"]] = r["trace"]
         except (ValueError, KeyError, TypeError):
             continue   # a body changed behind the product's back: compared by its row, without a trace
-    changes, unchanged = [], 0
-    for key in sorted(recs_a.keys() | recs_b.keys()):
-        before, after = recs_a.get(key), recs_b.get(key)
-        if before is not None and after is not None:
-            if all(before[f] == after[f] for f in COMPARED):
-                unchanged += 1
-                continue
-            kind = "changed"
-        else:
-            kind = "added" if before is None else "removed"
-        why = (trace_changes(traces_a.get(before["rec_id"]) if before else None, traces_b.get(key))
-               + clause_changes(before, after))
-        changes.append(Change(key[0], key[1], key[2], kind, before, after, why))
-    return changes, unchanged
+    return pair_changes(recs_a, recs_b, lambda key, before, after: trace_changes(
+        traces_a.get(before["rec_id"]) if before else None, traces_b.get(key)) + clause_changes(before, after))

@@ -165,6 +165,20 @@ def diff(store: Store, run_a: int, run_b: int) -> Diff:
         return TraceOut.model_validate(
             next(r["trace"] for r in determinations[key]["recommendations"] if r["id"] == rec["rec_id"]))
 
+    changes, unchanged = pair_changes(
+        recs_a, recs_b, lambda key, before, after: trace_changes(traces(run_a, before), traces(run_b, after))
+        + clause_changes(before, after) + context(key[0]))
+    return Diff(a, b, book_changed, sorted(cases_a.keys() - cases_b.keys()), sorted(cases_b.keys() - cases_a.keys()),
+                input_changed, changes, unchanged)
+
+
+def _ladder(form: str | None, sanction: str | None) -> str:
+    return form_key(form, sanction) if form else "none"
+
+
+def pair_changes(recs_a: dict, recs_b: dict, why) -> tuple[list[Change], int]:
+    """Recommendations paired by key (case, track, subject, standing): each changed, added or removed
+    one with `why(key, before, after)`, and how many are unchanged. Shared by diff and replay."""
     changes: list[Change] = []
     unchanged = 0
     for key in sorted(recs_a.keys() | recs_b.keys()):
@@ -176,15 +190,8 @@ def diff(store: Store, run_a: int, run_b: int) -> Diff:
             kind = "changed"
         else:
             kind = "added" if before is None else "removed"
-        changes.append(Change(key[0], key[1], key[2], kind, before, after,
-                              trace_changes(traces(run_a, before), traces(run_b, after))
-                              + clause_changes(before, after) + context(key[0])))
-    return Diff(a, b, book_changed, sorted(cases_a.keys() - cases_b.keys()), sorted(cases_b.keys() - cases_a.keys()),
-                input_changed, changes, unchanged)
-
-
-def _ladder(form: str | None, sanction: str | None) -> str:
-    return form_key(form, sanction) if form else "none"
+        changes.append(Change(key[0], key[1], key[2], kind, before, after, why(key, before, after)))
+    return changes, unchanged
 
 
 def trace_changes(before: TraceOut | dict | None, after: TraceOut | dict | None) -> list[str]:

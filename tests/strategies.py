@@ -101,3 +101,14 @@ def cases(draw, max_people=12, max_findings=6, max_violations=2, start=START, sp
     return {"schema": "duidan/case/v1", "case": {"id": f"GEN-{draw(st.integers(0, 10**6))}"},
             "units": [dict(u) for u in UNITS], "people": people, "findings": findings,
             "violations": violations, "circumstances": circumstances}
+
+
+def paths(obj, prefix=()):
+    """Every field path in a document (for mutation tests)."""
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from paths(v, prefix + (i,))

@@ -29,7 +29,7 @@ from duidan.intake import expand, read_all
 from duidan.store import Evaluated, Rejected
 
 from conftest import MINI, RELAXED
-from strategies import UNITS, cases
+from strategies import UNITS, cases, paths
 
 SPECIAL = [
     "\x1b[31m", "\x1b]0;owned\x07", "\x1b]8;;http://x\x1b\\", "[/x]", "[bold]", "\x00", "\ufeff", "\u202e",
@@ -52,21 +52,11 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=RELAX
 SECONDS = 15    # one example, on a loaded 2-core machine
 
 
-def _paths(obj, prefix=()):
-    yield prefix
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _paths(v, prefix + (i,))
-
-
 @st.composite
 def hostile_case(draw) -> dict | list:
     data = copy.deepcopy(draw(cases(max_people=4, max_findings=2, max_violations=1)))
     for _ in range(draw(st.integers(0, 3))):
-        path = draw(st.sampled_from(list(_paths(data))))
+        path = draw(st.sampled_from(list(paths(data))))
         value = draw(st.one_of(TREES, DEEP)) if draw(st.integers(0, 5)) else draw(DEEP)
         if not path:
             return value
