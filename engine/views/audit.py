@@ -132,7 +132,8 @@ def _explain_rec(r: dict) -> list[str]:
         for cond in m["conditions"]:
             out.append(f"      {'✓' if cond['holds'] else '✗'} {condition_text(cond)}")
     for cl in r["clauses"]:
-        out.append(f"  3 条款　{clean(cl['id'])}（{label(cl['list'])}清单，{clean(cl['edition'])}版）{clean(cl['text'])}")
+        edition = "清单施行前的国家规定" if cl.get("source") == "baseline" else f"{clean(cl['edition'])}版"
+        out.append(f"  3 条款　{clean(cl['id'])}（{label(cl['list'])}清单，{edition}）{clean(cl['text'])}")
     if not r["clauses"] and r["decision"]["basis"]:
         out.append(f"  3 依据　{'；'.join(clean(b) for b in r['decision']['basis'])}")
     for w in r["why"]:
