@@ -172,7 +172,7 @@ def _explain_rec(src: Source, rec: dict) -> dict:
         "subject": _subject(s, units),
         "lapses": [_lapse(lapses[lid], case, units, people) for lid in lapse_ids],
         "rules": rules,
-        "clauses": [{k: c[k] for k in ("id", "list", "edition", "text", "tier", "role")} for c in rec["clauses"]],
+        "clauses": [{k: c[k] for k in ("id", "list", "edition", "text", "tier", "role", "source") if k in c} for c in rec["clauses"]],
         "why": _dedupe(why),
         "circumstances": {
             "baseline": rec["trace"]["baseline"],
