@@ -72,7 +72,8 @@ def test_explain_names_rule_clause_text_and_why_the_person(path, stored, bundled
             # condition of a match the engine made holds (same semantics, not a second opinion)
             assert m["conditions"] and m["holds"], (rec["id"], m["rule"])
         for c in rec["clauses"]:
-            assert f"{c['id']}（" in text and c["text"] in text and f"{c['edition']}版" in text
+            source = "清单施行前的国家规定" if c.get("source") == "baseline" else f"{c['edition']}版"
+            assert f"{c['id']}（" in text and c["text"] in text and source in text
         assert "4 为何是此人" in text
         s = rec["subject"]
         if s["kind"] == "person":
