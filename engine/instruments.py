@@ -103,7 +103,8 @@ class Citation(Model):
     @property
     def text(self) -> str:
         art = f" {self.article}" if self.article else ""
-        return f"{self.title}({self.edition}){art}" + ("" if self.verified else "（条文号未经核实）")
+        mark = "" if self.verified else ("（条文号未经核实）" if self.article else "（未经核实）")
+        return f"{self.title}({self.edition}){art}{mark}"
 
 
 class InstrumentTable(Model):
