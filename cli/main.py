@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from duidan.cli.lazy import LazyGroup
 from duidan.errors import EngineFault, InputError
 
 
@@ -20,10 +21,10 @@ def fail(message: str) -> None:
 
 
 def load_book(rulebook: str | None):
-    from duidan.rulebook import load_rulebook
+    from duidan.cache import load_rulebook_cached
 
     try:
-        return load_rulebook(rulebook)
+        return load_rulebook_cached(rulebook)
     except InputError as e:
         fail(f"invalid rulebook: {e.message}")
         sys.exit(1)
@@ -33,7 +34,7 @@ RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, path_type
                         help="Rulebook directory (default: the bundled xichang-model rulebook).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="duidan")
 def cli():
     """duidan (对单): accountability decided against the published responsibility lists."""
@@ -133,11 +134,9 @@ def rules_check(directory):
     sys.exit(1)
 
 
-from duidan.cli.batch import batch, diff, runs  # noqa: E402  (the commands are defined there)
-
-cli.add_command(batch)
-cli.add_command(runs)
-cli.add_command(diff)
+# Imported when run: cli/batch.py imports rich, which `evaluate` must not pay for (cli/lazy.py).
+for _name in ("batch", "runs", "diff"):
+    cli.add_lazy(_name, f"duidan.cli.batch:{_name}")
 
 from duidan.cli import authoring  # noqa: E402  (rule authors' commands)
 
