@@ -46,8 +46,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))   # the copied generator and baseline sit next to this file
 
-import gen_cases  # noqa: E402
-import raw_durable  # noqa: E402
+import gen_cases  # noqa: E402  (raw_durable.py runs as its own process)
 
 FINDINGS_PER_CASE = 7.5   # the generator's mean (3..12 findings per case)
 COLD_CASE = HERE.parent / "cases" / "village_misappropriation_two_investigations.yaml"
@@ -219,7 +218,7 @@ class RawOwn:
             batch.append({"sid": sid, "type": self.sentinel, "id": self.sentinel})
             code, offset = self._engine.assert_facts(self.rs._handle, json.dumps(batch, ensure_ascii=False))
             errors: list = []
-            self.rs.do_actions(offset, lambda e, s: errors.append(e))
+            self.rs.do_actions(offset, lambda e, s, errors=errors: errors.append(e))
             if errors and errors[0]:
                 raise RuntimeError(errors[0])
             if "exception" in self.host.get_state(self.name, sid):
@@ -351,7 +350,6 @@ def main(argv: list[str] | None = None) -> int:
             t = timed(lambda ev=ev: [ev.evaluate(c) for c in cases], runs)
             table.add(sec, f"evaluate, library, no store {tag}", runs,
                       findings_s=rate(median(t)), cases_s=rate(median(t), "cases"))
-        del wms, cases
 
         # --- duidan batch, a whole process
         kinds = ["sqlite"] + (["postgresql"] if pg else [])

@@ -117,11 +117,11 @@ def test_cli_output_identical_with_and_without_cache(tmp_path):
 
 def test_cold_evaluate_imports_neither_rich_nor_sqlalchemy(tmp_path):
     # `duidan evaluate` of one case must not pay for what batch and the store need (issue 13, item 6).
-    code = ("import sys; sys.argv = ['duidan', 'evaluate', %r]\n"
+    code = (f"import sys; sys.argv = ['duidan', 'evaluate', {str(CASE)!r}]\n"
             "from duidan.cli.main import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'sqlalchemy', 'sqlmodel'))\n"
-            "print('HEAVY', heavy)") % str(CASE)
+            "print('HEAVY', heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                        env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg")))
     assert "HEAVY []" in r.stdout, r.stdout[-500:]
