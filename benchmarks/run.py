@@ -127,8 +127,20 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
-def run_child(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> dict:
-    """Run a command; wall seconds, CPU seconds and peak RSS (KiB) of that child, from wait4."""
+# Peak RSS is read by a small launcher process, not by this one: on Linux a child's ru_maxrss starts
+# from the memory image it was forked from (it survives exec), so a child forked from this process,
+# which holds corpora and rulebooks, would report this process's size. The launcher is ~10 MB.
+LAUNCH = ("import resource, subprocess, sys\n"
+          "r = subprocess.run(sys.argv[1:])\n"
+          "sys.stderr.write('\\n@@maxrss %d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+          "sys.exit(r.returncode)")
+
+
+def run_child(cmd: list[str], env: dict | None = None, cwd: Path | None = None, rss: bool = False) -> dict:
+    """Run a command; wall seconds, CPU seconds (from wait4) and, with rss, the command's peak RSS in
+    KiB (the largest of it and the children it waited for)."""
+    if rss:
+        cmd = [sys.executable, "-c", LAUNCH, *cmd]
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
     err = p.stderr.read()
@@ -137,7 +149,10 @@ def run_child(cmd: list[str], env: dict | None = None, cwd: Path | None = None) 
     wall = time.perf_counter() - t
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd[:6]))} ... exited {p.returncode}: {err.decode()[-2000:]}")
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kb": ru.ru_maxrss}
+    out = {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime}
+    if rss:
+        out["rss_kb"] = int(re.findall(rb"@@maxrss (\d+)", err)[-1])
+    return out
 
 
 @contextmanager
@@ -176,7 +191,8 @@ def fresh_store(kind: str, pg: str | None, work: Path):
 
 def batch_once(inputs: Path, kind: str, workers: int, pg: str | None, work: Path, env: dict) -> dict:
     with fresh_store(kind, pg, work) as (url, size):
-        r = run_child([*DUIDAN, "batch", str(inputs), "--db", url, "--workers", str(workers)], env=env, cwd=work)
+        r = run_child([*DUIDAN, "batch", str(inputs), "--db", url, "--workers", str(workers)], env=env, cwd=work,
+                      rss=True)
         r["store_bytes"] = size()
     return r
 
