@@ -21,7 +21,7 @@ What is measured (docs/performance.md explains each row):
 - `duidan batch` into SQLite and PostgreSQL with 1 and 2 workers, as a subprocess;
 - cold one-case `duidan evaluate` (rulebook cache warm, and with DUIDAN_NO_CACHE=1) against a bare
   `python -c "import click, pydantic, yaml"`: wall and CPU time;
-- peak RSS (of the batch process, from wait4: with 2 workers, the largest of the parent and its
+- peak RSS (of the batch process, read by a small launcher; with 2 workers, the largest of the parent and its
   workers) and store bytes per case, and at 1k, 10k, 100k findings (1M with --full).
 The bundled rulebook and a generated one with 10x as many rules (every rule cloned under new ids).
 """
@@ -242,12 +242,21 @@ class RawOwn:
             self.host.delete_state(self.name, sid)
 
 
-def timed(fn, runs: int) -> list[float]:
-    out = []
+class Times(list):
+    """Wall seconds per run; `.cpu` the CPU seconds of the same runs (steadier on a shared machine)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cpu: list[float] = []
+
+
+def timed(fn, runs: int) -> Times:
+    out = Times()
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         out.append(time.perf_counter() - t)
+        out.cpu.append(time.process_time() - c)
     return out
 
 
@@ -318,10 +327,11 @@ def main(argv: list[str] | None = None) -> int:
 
         # --- durable_rules alone: the shared baseline, a whole process like `duidan batch`
         sec = "throughput"
-        r = [run_child([sys.executable, str(HERE / "raw_durable.py"), str(corpus), "100"], env=env)["wall"]
-             for _ in range(runs)]
+        rs = [run_child([sys.executable, str(HERE / "raw_durable.py"), str(corpus), "100"], env=env)
+              for _ in range(runs)]
         table.add(sec, "raw durable_rules, shared baseline (100 rules, process)", runs,
-                  findings_s=rate(median(r)), cases_s=rate(median(r), "cases"))
+                  findings_s=rate(median([x["wall"] for x in rs])), cases_s=rate(median([x["wall"] for x in rs]), "cases"),
+                  findings_cpu_s=rate(median([x["cpu"] for x in rs])))
 
         # --- in process: raw durable on our rules and facts, the reference, evaluate
         bigx = table.bigx = f"{factor}x"
@@ -353,19 +363,20 @@ def main(argv: list[str] | None = None) -> int:
                 t = timed(lambda raw=raw: raw.run(wms), runs)
                 table.add(sec, f"raw durable_rules, own rules + candidate facts {tag}", runs,
                           findings_s=rate(median(t)), cases_s=rate(median(t), "cases"),
-                          candidates_case=candidates / n_cases)
+                          findings_cpu_s=rate(median(t.cpu)), candidates_case=candidates / n_cases)
             sub = wms if label == "bundled" else wms[:few]
             t = timed(lambda book=book, sub=sub: [reference_evaluate(book.rules, w) for w in sub], runs)
             table.add(sec, f"reference evaluator, matching only {tag}"
                       + ("" if sub is wms else f" (first {len(sub)} cases)"), runs,
-                      findings_s=sum(findings_of[:len(sub)]) / median(t), cases_s=len(sub) / median(t))
+                      findings_s=sum(findings_of[:len(sub)]) / median(t), cases_s=len(sub) / median(t),
+                      findings_cpu_s=sum(findings_of[:len(sub)]) / median(t.cpu))
             if raw is None:
                 continue
             ev = Evaluator(book)
             ev.evaluate(cases[0])   # warm: registers the ruleset with durable_rules
             t = timed(lambda ev=ev: [ev.evaluate(c) for c in cases], runs)
             table.add(sec, f"evaluate, library, no store {tag}", runs,
-                      findings_s=rate(median(t)), cases_s=rate(median(t), "cases"))
+                      findings_s=rate(median(t)), cases_s=rate(median(t), "cases"), findings_cpu_s=rate(median(t.cpu)))
 
         # --- duidan batch, a whole process
         kinds = ["sqlite"] + (["postgresql"] if pg else [])
@@ -375,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
                 table.add(sec, f"batch into {kind}, {workers} worker(s) (process)", runs,
                           findings_s=rate(median([x["wall"] for x in rs])),
                           cases_s=rate(median([x["wall"] for x in rs]), "cases"),
+                          findings_cpu_s=rate(median([x["cpu"] for x in rs])),
                           peak_rss_mb=median([x["rss_kb"] for x in rs]) / 1024,
                           store_bytes_case=median([x["store_bytes"] for x in rs]) / n_cases)
         if not pg:
@@ -432,6 +444,12 @@ def ratios(t: Table, scale: list[int]) -> list[tuple[str, float | None, str]]:
     base = f("raw durable_rules, shared baseline (100 rules, process)")
     out = [
         ("batch sqlite 1w / raw durable baseline", div(f("batch into sqlite, 1 worker(s) (process)"), base), ">= 0.25"),
+        ("batch sqlite 1w / raw durable baseline, per CPU second",
+         div(f("batch into sqlite, 1 worker(s) (process)", "findings_cpu_s"),
+             f("raw durable_rules, shared baseline (100 rules, process)", "findings_cpu_s")), ""),
+        ("evaluate / raw durable on own rules [bundled], per CPU second",
+         div(_first(t, "evaluate, library, no store [bundled", "findings_cpu_s"),
+             _first(t, "raw durable_rules, own rules + candidate facts [bundled", "findings_cpu_s")), ""),
         ("evaluate / raw durable on own rules [bundled]",
          div(_first(t, "evaluate, library, no store [bundled"),
              _first(t, "raw durable_rules, own rules + candidate facts [bundled")), ">= 0.4"),
@@ -478,8 +496,8 @@ def _first(t: Table, prefix: str, key: str = "findings_s"):
 
 
 def render(t: Table, mode, scale, n_cases, n_findings, pg, elapsed) -> str:
-    cols = ["findings_s", "cases_s", "wall_s", "cpu_s", "peak_rss_mb", "store_bytes_case", "candidates_case"]
-    heads = ["findings/s", "cases/s", "wall s", "CPU s", "peak RSS MB", "store B/case", "candidates/case"]
+    cols = ["findings_s", "cases_s", "findings_cpu_s", "wall_s", "cpu_s", "peak_rss_mb", "store_bytes_case", "candidates_case"]
+    heads = ["findings/s", "cases/s", "findings/CPU s", "wall s", "CPU s", "peak RSS MB", "store B/case", "candidates/case"]
     lines = [f"duidan benchmarks: mode {mode}; throughput corpus {n_cases:,} cases / {n_findings:,} findings "
              f"(benchmarks/gen_cases.py, seed 7); figures are medians of the runs shown; "
              f"PostgreSQL {'measured' if pg else 'skipped (no --pg)'}; took {elapsed:.0f} s", ""]
@@ -489,7 +507,7 @@ def render(t: Table, mode, scale, n_cases, n_findings, pg, elapsed) -> str:
         cells = []
         for c in cols:
             v = r.get(c)
-            cells.append("" if v is None else f"{v:,.0f}" if c in ("findings_s", "cases_s", "store_bytes_case") or v >= 100
+            cells.append("" if v is None else f"{v:,.0f}" if c in ("findings_s", "cases_s", "findings_cpu_s", "store_bytes_case") or v >= 100
                          else f"{v:.1f}" if c in ("peak_rss_mb", "candidates_case") else f"{v:.3f}")
         extra = f" ({r['first']})" if "first" in r else ""
         what = r["what"] + (f": {r['count']}{extra}" if "count" in r else "") + (f" — {r['note']}" if "note" in r else "")
