@@ -1,7 +1,7 @@
 """duidan's performance, measured side by side in one run, printed as one table.
 
     python benchmarks/run.py                  # default: the 1,500-case corpus; RSS/store at 1k, 10k, 100k findings
-    python benchmarks/run.py --quick          # a 100-case corpus, 1 size (about 2 minutes on a quiet machine)
+    python benchmarks/run.py --quick          # a 100-case corpus, 1 size (about a minute)
     python benchmarks/run.py --full           # default, plus 1M findings
     python benchmarks/run.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/bench   # adds PostgreSQL rows
 
