@@ -289,7 +289,7 @@ def _fmt(v):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     g = ap.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true", help="150-case corpus, 1k findings for RSS (< ~2 min)")
+    g.add_argument("--quick", action="store_true", help="100-case corpus; RSS and store size from its batch rows (about a minute)")
     g.add_argument("--full", action="store_true", help="also 1M findings (long)")
     g.add_argument("--smoke", action="store_true", help="the smallest configuration (tests use it)")
     ap.add_argument("--pg", default=os.environ.get("DUIDAN_BENCH_PG") or os.environ.get("DUIDAN_TEST_PG"),
