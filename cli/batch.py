@@ -71,7 +71,7 @@ def batch(inputs, db, workers, roster, rulebook, top, strict, redact):
     """
     from duidan.batch import run_batch
     from duidan.intake import UsageProblem
-    from duidan.rulebook import load_rulebook
+    from duidan.cache import load_rulebook_cached as load_rulebook
     from duidan.store import DatabaseError, StoreError
     from duidan.summary import summarize
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from duidan.cli.common import CommandError
+from duidan.cli.lazy import LazyGroup
 from duidan.cli.safety import LIMIT
 from duidan.errors import EngineFault, InputError
 
@@ -24,10 +25,10 @@ def fail(message: str) -> None:
 
 
 def load_book(rulebook: str | None):
-    from duidan.rulebook import load_rulebook
+    from duidan.cache import load_rulebook_cached
 
     try:
-        return load_rulebook(rulebook)
+        return load_rulebook_cached(rulebook)
     except InputError as e:
         raise CommandError(f"invalid rulebook: {e.message}") from None
 
@@ -36,7 +37,7 @@ RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, readable=
                         help="Rulebook directory (default: the bundled xichang-model rulebook).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="duidan")
 def cli():
     """duidan (对单): accountability decided against the published responsibility lists."""
@@ -156,13 +157,12 @@ def rules_check(directory):
     sys.exit(1)
 
 
-from duidan.cli.batch import batch, diff, runs  # noqa: E402  (the commands are defined there)
-from duidan.cli.report import report  # noqa: E402
+# Imported when run: cli/batch.py imports rich, which `evaluate` must not pay for (cli/lazy.py).
+for _name in ("batch", "runs", "diff"):
+    cli.add_lazy(_name, f"duidan.cli.batch:{_name}")
+from duidan.cli.report import report  # noqa: E402  (light at import: its work imports lazily)
 
 cli.add_command(report)
-cli.add_command(batch)
-cli.add_command(runs)
-cli.add_command(diff)
 from duidan.cli.audit import COMMANDS as _AUDIT  # noqa: E402  (explain, replay, verify, review, show, export)
 
 for _c in _AUDIT: cli.add_command(_c)  # noqa: E701

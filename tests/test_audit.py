@@ -121,7 +121,7 @@ WHY_NOT = [
     ("township_copied_plans.yaml", "p2", "但其职务为 副书记"),
     ("village_dual_signature.yaml", "p4", "需为问题所在单位的主要负责人，但其职务为 工作人员"),
     ("city_rectification_aggravated.yaml", "city-cdi", "事实 days_overdue ≥ 180（实际 （无））"),
-    ("enterprise_exemption.yaml", "p3", "没有任何规则涉及此人"),
+    ("enterprise_exemption.yaml", "p3", "不满足 问题单位层级"),
     ("village_misappropriation_two_investigations.yaml", "village-h-vsc", "不满足"),
     ("department_clue_shelved.yaml", "city-cdi", "不满足"),
     ("old_lapse_and_open_tracks.yaml", "p2", "不满足"),
@@ -424,3 +424,26 @@ def test_walk_names_exactly_what_was_done(n, op, data):
         assert {p.row for p in problems} <= {rows[i]["id"], rows[j]["id"]}   # only the rows moved
     else:
         assert {(p.kind, p.row) for p in problems} == kinds, problems
+
+
+def test_why_not_says_when_no_rule_concerns_the_person(tmp_path):
+    """Someone in a unit no lapse touches: no rule could concern them, and explain says so."""
+    from click.testing import CliRunner
+
+    from duidan.cli.main import cli
+
+    case = tmp_path / "c.yaml"
+    case.write_text("""schema: duidan/case/v1
+case: {id: NONE-1}
+units:
+  - {id: town, tier: township}
+  - {id: ent, tier: enterprise}
+people:
+  - {id: s, name: 书记甲, unit: town, post: secretary}
+  - {id: x, name: 职员乙, unit: ent, post: staff}
+findings:
+  - {id: F1, kind: dual_signature_missing, unit: town, date: 2023-03-31}
+""", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["explain", str(case), "--why-not", "x"])
+    assert r.exit_code == 0, r.output
+    assert "没有任何规则涉及此人" in r.output
