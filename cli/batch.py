@@ -70,8 +70,8 @@ def batch(inputs, db, workers, roster, rulebook, top, strict, redact):
     PostgreSQL --db) may work on one run at once.
     """
     from duidan.batch import run_batch
-    from duidan.intake import UsageProblem
     from duidan.cache import load_rulebook_cached as load_rulebook
+    from duidan.intake import UsageProblem
     from duidan.store import DatabaseError, StoreError
     from duidan.summary import summarize
 
