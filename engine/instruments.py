@@ -137,9 +137,11 @@ class InstrumentTable(Model):
         return [f"{i.id}/{p.id}" for i in self.instruments for p in i.provisions]
 
     def provision(self, ref: str) -> tuple[Instrument, Provision]:
-        iid, _, pid = ref.partition("/")
-        inst = self.by_id[iid]
-        return inst, next(p for p in inst.provisions if p.id == pid)
+        return self._provisions[ref]
+
+    @cached_property
+    def _provisions(self) -> dict[str, tuple[Instrument, Provision]]:
+        return {f"{i.id}/{p.id}": (i, p) for i in self.instruments for p in i.provisions}
 
     # ------------------------------------------------------------ reading a reference
 
@@ -199,16 +201,22 @@ class InstrumentTable(Model):
             if kind is None:
                 return None
             ref = ref[:-1] + kind
-            iid, _, pid = ref.partition("/")
-            if not any(p.id == pid for p in self.by_id[iid].provisions):
+            if ref not in self._provisions:
                 return None
         inst, prov = self.provision(ref)
         ed = inst.edition_at(day)
         if ed is None or ed.edition not in prov.articles:
             return None
-        return Citation(ref=ref, instrument=inst.id, title=inst.title, edition=ed.edition,
-                        in_force=ed.in_force.isoformat(), article=prov.articles[ed.edition],
-                        summary=prov.summary, verified=ed.edition not in prov.unverified)
+        key = (ref, ed.edition)
+        if key not in self._cited:   # a provision reads the same throughout an edition
+            self._cited[key] = Citation(ref=ref, instrument=inst.id, title=inst.title, edition=ed.edition,
+                                        in_force=ed.in_force.isoformat(), article=prov.articles[ed.edition],
+                                        summary=prov.summary, verified=ed.edition not in prov.unverified)
+        return self._cited[key]
+
+    @cached_property
+    def _cited(self) -> dict[tuple[str, str], Citation]:
+        return {}
 
     def sanction_range(self, ref: str, edition: str) -> list[str] | None:
         inst, prov = self.provision(ref)
