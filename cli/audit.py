@@ -183,8 +183,8 @@ def review(rec_id, decision, form, sanction, reason, reviewer, db, run_id):
 def show(ident, db, run_id, fmt):
     """Print a stored determination as `evaluate` would, with its reviews."""
     from duidan.audit import show as find
-    from duidan.render import render_text, to_json_line
     from duidan.views.audit import review_text
+    from duidan.views.text import render_text, to_json_line
 
     with _store(db) as store:
         det, case, reviews, run, book = find(store, ident, run_id)

@@ -401,37 +401,32 @@ def _edition_range(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date, sa
     and lowered to a later edition's ceiling when the edition in force at review is lighter.
     Returns (sanction, why steps, extra citations)."""
     table = book.instruments
+    ref = next((r for r in rule.basis if r.endswith(".*")), None) if table is not None else None
+    then = table.cite(ref, lapse.date, lapse.kind) if ref else None
+    if then is None:
+        return sanction, [], []
     order = book.domain.ladders.sanction
     steps, extra = [], []
-    if table is None:
-        return sanction, steps, extra
-    for ref in rule.basis:
-        if not ref.endswith(".*"):
-            continue
-        then, now = table.cite(ref, lapse.date, lapse.kind), table.cite(ref, review, lapse.kind)
-        if then is None:
-            continue
-        rng = table.sanction_range(then.ref, then.edition)
-        if rng:
-            # The article's ceiling binds; its floor does not raise a proposal (which article applies
-            # to a light case, e.g. a crime-linked one, is for the case handlers).
-            pos = min(order.index(sanction), order.index(rng[1]))
-            if order[pos] != sanction:
-                steps.append(EditionStep(ref=then.ref, effect="within_range", act_edition=then.edition,
-                                         edition=then.edition, range=list(rng), sanction=order[pos]))
-                sanction = order[pos]
-        if now is not None and now.edition != then.edition:
-            lighter = table.sanction_range(now.ref, now.edition)
-            if lighter and order.index(lighter[1]) < order.index(sanction):
-                sanction = lighter[1]
-                steps.append(EditionStep(ref=now.ref, effect="lighter_later_edition", act_edition=then.edition,
-                                         edition=now.edition, range=list(lighter), sanction=sanction))
-                extra.append(now.text)
-        if rng and not steps:
-            # Within range already: record the range that applies, so circumstances stay inside it.
-            steps.append(EditionStep(ref=then.ref, effect="within_range", act_edition=then.edition,
-                                     edition=then.edition, range=list(rng), sanction=sanction))
-        break   # one conduct provision per rule
+    rng = table.sanction_range(then.ref, then.edition)
+    moved = False
+    if rng:
+        # The article's ceiling binds; its floor does not raise a proposal (which article applies
+        # to a light case, e.g. a crime-linked one, is for the case handlers). The step is kept
+        # even when nothing moved, so circumstances stay inside the range.
+        capped = order[min(order.index(sanction), order.index(rng[1]))]
+        moved = capped != sanction
+        steps.append(EditionStep(ref=then.ref, effect="within_range", act_edition=then.edition,
+                                 edition=then.edition, range=list(rng), sanction=capped))
+        sanction = capped
+    now = table.cite(ref, review, lapse.kind)
+    lighter = table.sanction_range(now.ref, now.edition) if now is not None and now.edition != then.edition else None
+    if lighter and order.index(lighter[1]) < order.index(sanction):
+        if not moved:
+            steps = []   # the later edition's range is the one that applies
+        sanction = lighter[1]
+        steps.append(EditionStep(ref=now.ref, effect="lighter_later_edition", act_edition=then.edition,
+                                 edition=now.edition, range=list(lighter), sanction=sanction))
+        extra.append(now.text)
     return sanction, steps, extra
 
 

@@ -240,8 +240,9 @@ class Roster:
         under: dict[str, list[str]] = defaultdict(list)
         for i, p in enumerate(self.people):
             staff[p["unit"]].append(i)
+        discipline = set(bundled_domain().tiers_of("supervisory"))
         for u in self.units:
-            if u.get("parent") and u.get("tier") in bundled_domain().tiers_of("supervisory"):
+            if u.get("parent") and u.get("tier") in discipline:
                 under[u["parent"]].append(u["id"])
         return by_id, unit_order, people, staff, under
 

@@ -27,7 +27,10 @@ def vocabulary(book=None) -> dict[str, list[dict[str, Any]]]:
     (the facts the rulebook declares, with their type). Read from the rulebook's domain
     (rules/domain.yaml), or the bundled one."""
     dom: Domain = book.domain if book is not None else bundled_domain()
-    label = book.label if book is not None else dom.label
+    return _vocabulary(dom, book.label if book is not None else dom.label)
+
+
+def _vocabulary(dom: Domain, label) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for kind, term_kind in _KINDS.items():
         values = _FIXED[kind] if term_kind is None else dom.ids(term_kind)
@@ -52,14 +55,7 @@ def suggest_in(dom: Domain, value: Any, term_kind: str) -> tuple[str, str] | Non
     kind = next((k for k, t in _KINDS.items() if t == term_kind), None)
     if kind is None:
         return None
-    return _suggest(value, kind, vocabulary_of(dom)[kind])
-
-
-def vocabulary_of(dom: Domain) -> dict[str, list[dict[str, Any]]]:
-    class _Book:   # a rulebook-shaped view of a bare domain
-        domain = dom
-        label = staticmethod(dom.label)
-    return vocabulary(_Book)
+    return _suggest(value, kind, _vocabulary(dom, dom.label)[kind])
 
 
 def suggest(value: Any, kind: str, book=None) -> tuple[str, str] | None:

@@ -12,7 +12,7 @@ from duidan.api import Evaluator
 from duidan.cli.main import cli
 from duidan.determination import Determination
 from duidan.expectations import summarize, without_reasons
-from duidan.render import to_json_line
+from duidan.views.text import to_json_line
 
 from conftest import ROOT
 

@@ -20,8 +20,8 @@ from duidan.api import Evaluator
 from duidan.case import parse_case
 from duidan.check import check
 from duidan.documents import parse_text
-from duidan.render import to_json_line
 from duidan.rulebook import bundled_path, load_rulebook
+from duidan.views.text import to_json_line
 
 from conftest import ROOT
 

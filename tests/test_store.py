@@ -130,8 +130,8 @@ def test_the_stored_rulebook_re_derives_every_stored_determination(tmp_path, db_
 
     from duidan.batch import run_batch
     from duidan.case import parse_case
-    from duidan.render import to_json_line
     from duidan.rulebook import rulebook_from_canonical
+    from duidan.views.text import to_json_line
 
     cases = sorted((Path(__file__).parent.parent / "cases").glob("*.yaml"))
     store = Store.open(db_url)

@@ -27,12 +27,6 @@ def _with_labels(render):
 
 OUTCOME = {"accountable": "应予问责", "exempt": "免予问责", "undetermined": "待定（事实不足）"}
 DECISION = {"accept": "采纳", "modify": "改变", "reject": "不采纳"}
-RELATION = {
-    "unit": "问题所在单位的领导班子", "unit_head": "问题所在单位的主要负责人", "area_member": "分管该领域的班子成员",
-    "other_member": "问题所在单位的其他班子成员", "named_person": "问题中点名的责任人",
-    "parent_area_member": "上级单位分管该领域的班子成员", "supervising_body": "负有监督职责的纪检监察机构",
-    "supervising_head": "负有监督职责的纪检监察机构负责人", "violator": "违纪违法行为人",
-}
 TEST = {"on": "事项类别", "kind": "问题类型", "lapse_tier": "问题单位层级", "severity": "严重程度",
         "relation": "责任关系", "subject_tier": "责任主体层级", "post": "职务", "fact": "事实",
         "facts_any": "事实（任一）", "tenure": "任职期间"}
@@ -90,7 +84,7 @@ def condition_text(c: dict) -> str:
         shown = f"{clean(c['name'])} {OP.get(c['op'], c['op'])} {_value(c['expected'])}"
         return f"事实 {shown}（实际 {_value(c['actual'])}）"
     if c["test"] == "relation":
-        return f"责任关系 = {RELATION.get(c['expected'], c['expected'])}（实际 {RELATION.get(c['actual'], '未建立') if c['actual'] else '未建立'}）"
+        return f"责任关系 = {label(c['expected'])}（实际 {label(c['actual']) if c['actual'] else '未建立'}）"
     return f"{TEST.get(c['test'], c['test'])} {OP.get(c['op'], c['op'])} {_value(c['expected'])}（实际 {_value(c['actual'])}）"
 
 
@@ -168,8 +162,8 @@ def why_text(s: dict, w: dict) -> str:
     lapse_unit = named(w["lapse_unit"], w["lapse_unit_name"])
     if s["kind"] == "unit":
         if rel == "unit":
-            return f"{clean(w['lapse'])} 发生在 {lapse_unit}，其领导班子负{RELATION[rel]}之责"
-        return f"{named(s['id'], s['name'])} 监督 {lapse_unit}（{RELATION[rel]}）"
+            return f"{clean(w['lapse'])} 发生在 {lapse_unit}，其领导班子负{label(rel)}之责"
+        return f"{named(s['id'], s['name'])} 监督 {lapse_unit}（{label(rel)}）"
     held = w["held"]
     tenure = (f"任 {named(w['unit'], w['unit_name'])} {label(w['post'])} {_period(held['from'], held['to'])}，"
               f"问题期间 {_period(w['period']['from'], w['period']['to'])} 在任")
@@ -189,7 +183,7 @@ def why_text(s: dict, w: dict) -> str:
     else:
         how = f"为 {clean(w['lapse'])} 的行为人（无论职务，对本人行为负直接责任）"
         tenure = f"任 {named(w['unit'], w['unit_name'])} {label(w['post'])} {_period(held['from'], held['to'])}"
-    return f"{clean(w['lapse'])}：{RELATION[rel]}——{how}；{tenure}"
+    return f"{clean(w['lapse'])}：{label(rel)}——{how}；{tenure}"
 
 
 @_with_labels
@@ -244,7 +238,7 @@ def whynot_item_text(it: dict) -> str:
         return "条件全部满足"
     f = it["failed"]
     if f["test"] == "violator":
-        return f"不满足 责任关系：需为{RELATION.get(f['expected'], f['expected'])}，此人是行为人，在直接责任中承担责任"
+        return f"不满足 责任关系：需为{label(f['expected'])}，此人是行为人，在直接责任中承担责任"
     if f["test"] == "tenure":
         a, b = f["expected"]
         return f"不满足 任职期间：问题期间 {a}至{b} 不在任（任职 {_period(*f['actual'])}）"
@@ -254,7 +248,7 @@ def whynot_item_text(it: dict) -> str:
 
 
 def not_reached_text(w: dict) -> str:
-    rel = RELATION.get(w["relation"], w["relation"])
+    rel = label(w["relation"])
     unit = named(w["lapse_unit"], w["lapse_unit_name"])
     reason = w.get("reason")
     if reason == "portfolio":

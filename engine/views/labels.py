@@ -18,9 +18,6 @@ def _fallback(key: str) -> str:
     return bundled_domain().label(key)
 
 
-_MORE: dict[str, str] = {}   # every label is rulebook data now (rules/domain.yaml `labels`)
-
-
 # The kinds of handling a recommendation can be (issue: report forms as what they are).
 EDUCATION = "批评教育类处理"      # talk, criticism, written self-criticism: not 问责条例 第8条 forms
 ACCOUNTABILITY = "问责"           # the forms of 问责条例 第8条
@@ -47,7 +44,7 @@ def label(key: str | None, book: Rulebook | None = None, *, subject: str = "pers
         if circ is not None and _fallback(key) == key:
             return circ.label
     found = _fallback(key)
-    return found if found != key else _MORE.get(key, key)
+    return found
 
 
 def circumstance_text(kind: str, book: Rulebook | None) -> str:
