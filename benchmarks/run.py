@@ -14,8 +14,8 @@ What is measured (docs/performance.md explains each row):
 - raw durable_rules, the shared baseline (benchmarks/raw_durable.py: 100 rules, findings as flat
   facts, no-op actions), as a whole process, like `duidan batch`;
 - raw durable_rules on the project's own compiled rules (engine/compile.py) and candidate facts
-  (engine/facts.py) with no-op actions, in the safe pattern (trigger-first, sentinel, one live
-  session, get_state check, delete_state), in process;
+  (engine/facts.py) with no-op actions, through durable's own Host and do_actions (sentinel, one
+  live session, get_state check, delete_state), in process;
 - the reference evaluator's matching on the same candidate facts, in process;
 - `Evaluator.evaluate` (library, no store) per loaded case, in process;
 - `duidan batch` into SQLite and PostgreSQL with 1 and 2 workers, as a subprocess;
@@ -198,9 +198,10 @@ def batch_once(inputs: Path, kind: str, workers: int, pg: str | None, work: Path
 
 
 class RawOwn:
-    """durable_rules on the project's own compiled rules and candidate facts, actions no-ops, in
-    the safe pattern (trigger-first, sentinel, one live session, state check, delete_state) minus
-    our wrapper's Python work (the id-hash check, recording matches, building Match tuples)."""
+    """durable_rules on the project's own compiled rules and every candidate fact, actions no-ops,
+    through durable's own API (Host, assert_facts, do_actions; sentinel, one live session, state
+    check, delete_state), without our wrapper's work (candidate filter, id-hash check, our own
+    action loop, Match tuples)."""
 
     def __init__(self, book, name: str):
         import durable_rules_engine
@@ -217,7 +218,7 @@ class RawOwn:
         def noop(c):   # one parameter: two would make durable treat it as asynchronous
             self.fires += 1
 
-        defs, self.buckets = compile_rules(book.rules)
+        defs = compile_rules(book.rules).rules
         for d in defs.values():
             d["run"] = noop
         self.name, self.host = name, SyncHost()
@@ -230,7 +231,6 @@ class RawOwn:
             self.n += 1
             sid = f"s{self.n}"
             batch = [dict(f, sid=sid) for f in wm.facts]
-            batch += [{"sid": sid, "type": "$go", "id": f"$go{b}", "bucket": b} for b in range(self.buckets)]
             batch.append({"sid": sid, "type": self.sentinel, "id": self.sentinel})
             code, offset = self._engine.assert_facts(self.rs._handle, json.dumps(batch, ensure_ascii=False))
             errors: list = []

@@ -1,10 +1,14 @@
 """Rule data -> durable_rules JSON rulesets (no engine import: the output is plain data).
 
-Each rule becomes one pattern over a candidate fact (engine/facts.py), preceded by a trigger
-pattern (docs/durable-rules.md):
+Each rule becomes one pattern over a candidate fact (engine/facts.py):
 
-    all: [ go  (type $go, bucket k)     -- asserted last, after the case's facts
-           c   (type candidate, on, kind, ltier, severity, relation, stier, post, facts...) ]
+    all: [ c  (type candidate, on, relation, kind, ltier, severity, stier, post, facts...) ]
+
+No trigger pattern any more. The trigger (`$go`, asserted last) protected joins and negations
+from the engine's order-dependent left-activation path (docs/durable-rules.md); rules here carry
+neither, so every rule is an alpha chain ending in its action. Dropping it was decided by the
+differential test against the reference evaluator (tests/test_properties.py and the larger run
+in docs/performance.md), not assumed.
 
 Equality tests come first and range tests last: equality is dispatched by hash, while more than
 64 sibling range tests on one fact overflow the engine's stack (error 303).
@@ -15,12 +19,11 @@ engine exactly as in the reference evaluator (engine/reference.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from .facts import FACT_PREFIX
 from .rulebook import FactTest, Rule
 
-GO_BUCKET = 200      # at most ~257 rules may share one identical pattern (engine error 108)
 SENTINEL = "$done"   # fires once per case, so delete_state never meets an action-less session (docs/durable-rules.md)
 
 
@@ -62,12 +65,19 @@ def candidate_pattern(rule: Rule) -> dict:
     return {"$and": conds}
 
 
-def compile_rules(rules: list[Rule]) -> tuple[dict[str, dict], int]:
-    """{rule id: durable rule definition without `run`}, and the number of trigger buckets."""
+class Compiled(NamedTuple):
+    rules: dict[str, dict]                     # rule id -> durable rule definition (no `run`)
+    keys: frozenset[tuple[str, str, str]]      # the (on, relation, kind) some rule tests
+
+
+def compile_rules(rules: list[Rule]) -> Compiled:
+    """The durable_rules ruleset of `rules`, and the candidate keys any of them can match: every
+    rule tests `on`, `relation` and `kind` by equality, so a candidate outside `keys` matches
+    nothing and is not sent to the engine."""
     out: dict[str, dict] = {}
-    for i, rule in enumerate(rules):
-        go = {"go": {"$and": [{"type": "$go"}, {"bucket": i // GO_BUCKET}]}}
-        out[rule.id] = {"all": [go, {"c": candidate_pattern(rule)}]}
+    keys = set()
+    for rule in rules:
+        out[rule.id] = {"all": [{"c": candidate_pattern(rule)}]}
+        keys.update((rule.when.on, rule.subject.relation, k) for k in rule.when.kinds)
     out[SENTINEL] = {"pri": 65535, "all": [{"m": {"type": SENTINEL}}]}
-    buckets = max(1, (len(rules) - 1) // GO_BUCKET + 1)
-    return out, buckets
+    return Compiled(out, frozenset(keys))

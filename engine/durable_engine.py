@@ -1,20 +1,22 @@
-"""The only module that imports durable_rules. It wraps the engine in the safe pattern of
+"""The only module that imports durable_rules. It uses the engine in the safe pattern of
 docs/durable-rules.md, because used naively it gives wrong, order-dependent answers:
 
-- one thread-free Host per process (the default Host runs actions on background threads);
-- rulesets registered from dicts (never the global decorator DSL);
-- every rule's first pattern is a trigger asserted last; a case's facts are sorted by id and sent
-  in one `assert_facts`, and actions are run with `do_actions`;
+- only the C extension: the ruleset is created from a dict written as JSON (never the global
+  decorator DSL), and no durable `Host` exists, so no thread ever runs (the default Host runs
+  actions on background threads);
+- no joins or negations (engine/facts.py says why): each rule is one pattern over one candidate
+  fact, so no trigger pattern is needed (the differential test against the reference decided);
+- a case's facts, sorted by id, only the candidates some rule can match, go in one `assert_facts`;
+  the pending actions are read by our own loop (start_action_for_state,
+  complete_and_start_action), never through durable's do_actions, which serialised the session
+  state and called back into Python for every firing;
 - a sentinel rule fires once per case, because `delete_state` crashes on a session where no
   action ran; one live session at a time, deleted after the case (1024-session cap);
-- fact ids checked unique under the engine's 32-bit FNV hash; action errors swallowed into the
-  session state are checked and raised;
-- actions take exactly one parameter (two would make them asynchronous);
+- fact ids checked unique under the engine's 32-bit FNV hash;
 - the result is the sorted set of (rule, matched facts): never the firing order;
-- no joins between patterns (engine/facts.py says why): each rule tests one candidate fact;
-- a session is deleted only if the sentinel ran: when the engine fails a batch (error 303, more
-  than 64 sibling range tests passed by one fact) no action has run, and delete_state would crash
-  the process ("double free or corruption") instead of reporting the error.
+- a session is deleted only once every pending action completed: when the engine fails a batch
+  (error 303, more than 64 sibling range tests passed by one fact) no action has run, and
+  delete_state would crash the process ("double free or corruption") instead of reporting it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,7 @@ import math
 import threading
 from decimal import Decimal
 
-import durable.engine
-import durable_rules_engine
-from durable.engine import Host
+import durable_rules_engine as _engine
 
 from .compile import SENTINEL, compile_rules
 from .errors import EngineFault
@@ -61,8 +61,31 @@ def _int_text(n: int) -> str:
     return str(n)
 
 
+def _plain(obj) -> bool:
+    """True when json.dumps writes `obj` as the engine reads it: no float in exponent notation,
+    nothing non-finite, no integer past 64 bits, nothing but JSON types."""
+    t = type(obj)
+    if t is str or t is bool or obj is None:
+        return True
+    if t is int:
+        return -(2**63) <= obj < 2**63
+    if t is float:
+        return math.isfinite(obj) and "e" not in repr(obj)
+    if t is dict:
+        return all(type(k) is str and _plain(v) for k, v in obj.items())
+    if t is list or t is tuple:
+        return all(_plain(v) for v in obj)
+    return False
+
+
 def engine_json(obj) -> str:
     """JSON text the engine's reader reads as Python reads it (numbers positional, no exponent)."""
+    if _plain(obj):   # the common case: one C-speed dumps (same bytes as the writer below)
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return _engine_json(obj)
+
+
+def _engine_json(obj) -> str:
     if isinstance(obj, str):
         return json.dumps(obj, ensure_ascii=False)
     if obj is None or isinstance(obj, bool):
@@ -72,29 +95,11 @@ def engine_json(obj) -> str:
     if isinstance(obj, float):
         return _float_text(obj)
     if isinstance(obj, dict):
-        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + engine_json(v)
+        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + _engine_json(v)
                               for k, v in obj.items()) + "}"
     if isinstance(obj, (list, tuple)):
-        return "[" + ",".join(engine_json(v) for v in obj) + "]"
+        return "[" + ",".join(_engine_json(v) for v in obj) + "]"
     raise EngineFault(f"cannot hand a {type(obj).__name__} to the rules engine")
-
-
-class _EngineJSON:
-    """durable.engine serialises rulesets with json.dumps: route that through engine_json too."""
-
-    loads = staticmethod(json.loads)
-
-    @staticmethod
-    def dumps(obj, **_kw) -> str:
-        return engine_json(obj)
-
-
-durable.engine.json = _EngineJSON
-
-
-class _SyncHost(Host):
-    def _run(self):  # no dispatch/timer threads: actions run only inside our own calls
-        pass
 
 
 def fnv1_32(s: str) -> int:
@@ -109,7 +114,6 @@ def fnv1_32(s: str) -> int:
 
 MAX_ABANDONED = 256   # well under the engine's 1024 live sessions per ruleset
 
-_host: _SyncHost | None = None
 _registered: dict[str, DurableEvaluator] = {}
 _lock = threading.Lock()   # sessions are one-at-a-time per process; callers may be threads
 
@@ -118,32 +122,15 @@ class DurableEvaluator:
     """Evaluates working memories against one rulebook's rules, one case session at a time."""
 
     def __init__(self, name: str, rules: list[Rule]):
-        global _host
-        definitions, self._buckets = compile_rules(rules)
-        for rule_id, d in definitions.items():
-            d["run"] = self._recorder(rule_id) if rule_id != SENTINEL else self._sentinel
-        if _host is None:
-            _host = _SyncHost()
+        compiled = compile_rules(rules)
         self.name = name
-        self._host = _host
-        # register_rulesets deletes `run` from the dicts it is given; they are not used again.
+        self._keys = compiled.keys
         try:
-            self._host.register_rulesets({name: definitions})
+            self._handle = _engine.create_ruleset(name, engine_json(compiled.rules))
         except Exception as e:  # an engine limit (e.g. error 108) on a valid-looking rulebook
             raise EngineFault(f"durable_rules refused the compiled rulebook: {e}") from e
-        self._ruleset = self._host.get_ruleset(name)
-        self._fired: list[tuple[str, str]] | None = None
-        self._sentinel_ran = False
         self._abandoned = 0   # sessions the engine failed on, left alive (it allows 1024 per ruleset)
         self._counter = 0
-
-    def _recorder(self, rule_id: str):
-        def action(c):  # exactly one parameter: two would make durable_rules treat it as async
-            self._fired.append((rule_id, c.c["id"]))
-        return action
-
-    def _sentinel(self, c):
-        self._sentinel_ran = True
 
     def evaluate(self, wm: WorkingMemory) -> list[Match]:
         with _lock:
@@ -153,42 +140,54 @@ class DurableEvaluator:
         if self._abandoned >= MAX_ABANDONED:
             raise EngineFault(f"durable_rules failed on {self._abandoned} cases in this process; the rulebook "
                               f"exceeds the engine's limits (run `duidan rules check`)")
-        self._counter += 1
-        sid = f"s{self._counter}"
+        # Only candidates some rule could match go to the engine: every rule tests `on`,
+        # `relation` and `kind` by equality (engine/compile.py), so any other candidate matches
+        # nothing. The reference evaluator sees them all; the differential test keeps us honest.
+        keys = self._keys
+        facts = [f for f in wm.facts if (f["on"], f["relation"], f["kind"]) in keys]
         seen: dict[int, str] = {}
-        for f in wm.facts:
+        for f in facts:
             h = fnv1_32(f["id"])
             if seen.setdefault(h, f["id"]) != f["id"]:
                 raise EngineFault(f"fact ids {seen[h]!r} and {f['id']!r} collide under the engine's hash")
-        batch = [dict(f, sid=sid) for f in wm.facts]   # already sorted by id
-        batch += [{"sid": sid, "type": "$go", "id": f"$go{b}", "bucket": b} for b in range(self._buckets)]
-        batch.append({"sid": sid, "type": SENTINEL, "id": SENTINEL})
-        self._fired, self._sentinel_ran = [], False
+        self._counter += 1
+        sid = f"s{self._counter}"
+        head = '{"sid":' + json.dumps(sid) + ","
+        # Each fact written once, the session id spliced in front (the facts never hold `sid`).
+        text = "[" + ",".join(head + engine_json(f)[1:] for f in facts) + \
+               "," + head + f'"type":"{SENTINEL}","id":"{SENTINEL}"' + "}]"
+        handle = self._handle
+        fired: list[tuple[str, str]] = []
+        done = False
         try:
-            code, offset = durable_rules_engine.assert_facts(
-                self._ruleset._handle, engine_json(batch))
+            code, state = _engine.assert_facts(handle, text)
             if code == 2:
                 raise EngineFault("durable_rules saw a duplicate fact")
-            # code 1 (some fact matched nothing) is normal; run the pending actions regardless.
-            errors: list = []
-            self._ruleset.do_actions(offset, lambda e, s: errors.append(e))
-            if errors and errors[0]:
-                raise EngineFault(f"durable_rules action failed: {errors[0]}")
-            state = self._host.get_state(self.name, sid)
-            if "exception" in state:
-                raise EngineFault(f"a rule action failed inside durable_rules: {str(state['exception'])[:300]}")
-            return sorted({wm.match(rule, fid) for rule, fid in self._fired})
+            # code 1 (some fact matched nothing) is normal. The pending actions are read here, one
+            # after another, instead of through durable.engine's do_actions, which builds a
+            # closure, serialises the session state and calls back into Python per firing. Each
+            # message is {rule id: {pattern name: the matched fact as we sent it}}.
+            msg = _engine.start_action_for_state(handle, state)
+            msg = msg[1] if msg is not None else None
+            while msg is not None:
+                (rule_id, matched), = json.loads(msg).items()
+                if rule_id != SENTINEL:
+                    fired.append((rule_id, matched["c"]["id"]))
+                msg = _engine.complete_and_start_action(handle, state)
+            done = True
+            return sorted({wm.match(rule, fid) for rule, fid in fired})
         except EngineFault:
             raise
         except Exception as e:  # the engine's own errors, e.g. error 303 on a rulebook past its limits
             raise EngineFault(f"durable_rules refused the case: {e}") from e
         finally:
-            self._fired = None
-            # Only a session in which an action ran can be deleted: on any other, delete_state
-            # frees uninitialised pointers and crashes the process (docs/durable-rules.md). A session the engine
-            # failed on is left behind; its sid is never reused.
-            if self._sentinel_ran:
-                self._host.delete_state(self.name, sid)
+            # Only a session whose actions all completed can be deleted: the last
+            # complete_and_start_action frees the session's action context and clears its
+            # pointers; on any other session, delete_state frees uninitialised pointers and
+            # crashes the process (docs/durable-rules.md). The sentinel guarantees one action per
+            # session. A session the engine failed on is left behind; its sid is never reused.
+            if done:
+                _engine.delete_state(handle, sid)
             else:
                 self._abandoned += 1
 

@@ -105,11 +105,13 @@ def _rule(i=0, **over):
     return Rule.model_validate(data)
 
 
-def test_compiled_rules_start_with_the_trigger_and_guard_missing_facts():
+def test_compiled_rules_are_one_pattern_and_guard_missing_facts():
     rule = _rule(when={"on": "finding", "kinds": ["clue_shelved", "plan_perfunctory"],
                        "facts": [{"fact": "amount", "op": "ne", "value": 5}]})
-    defs, buckets = compile_rules([rule])
-    assert next(iter(defs["R0"]["all"][0])) == "go" and buckets == 1
+    defs, keys = compile_rules([rule])
+    assert [next(iter(p)) for p in defs["R0"]["all"]] == ["c"]
+    # the candidates worth sending: a rule tests on, relation and kind by equality
+    assert keys == {("finding", "unit_head", "clue_shelved"), ("finding", "unit_head", "plan_perfunctory")}
     conds = candidate_pattern(rule)["$and"]
     assert {"$or": [{"kind": "clue_shelved"}, {"kind": "plan_perfunctory"}]} in conds
     assert {"$and": [{"$ex": {"f_amount": 1}}, {"$neq": {"f_amount": 5}}]} in conds
