@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from duidan.cli.common import FilePath
 from duidan.errors import EngineFault, InputError
 
 DEFAULT_URL = "sqlite:///duidan.db"
@@ -67,7 +68,7 @@ def _emit(data: dict, fmt: str, render) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @DB
 @RUN
-@click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--rulebook", type=FilePath(file_okay=False, path_type=str), default=None,
               help="For a case file: the rulebook directory (default: the bundled rulebook).")
 def explain(target, rec_id, why_not, fmt, db, run_id, rulebook):
     """Why a recommendation was made: the whole chain, from the store (REC_ID or CASE_ID) or a
@@ -103,7 +104,7 @@ def explain(target, rec_id, why_not, fmt, db, run_id, rulebook):
 @click.command()
 @click.argument("run_id", metavar="RUN", type=int)
 @DB
-@click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--rulebook", type=FilePath(file_okay=False, path_type=str), default=None,
               help="Preview the impact of this rulebook on the stored cases (as `diff` reports it).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def replay(run_id, db, rulebook, fmt):
@@ -202,7 +203,7 @@ def show(ident, db, run_id, fmt):
 @click.command()
 @click.argument("run_id", metavar="RUN", type=int)
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=FilePath(dir_okay=False, path_type=Path), default=None,
               help="Write here (default: stdout).")
 @DB
 def export(run_id, fmt, output, db):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from duidan.cli.common import FilePath
 from duidan.errors import InputError
 
 
@@ -20,7 +21,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("test")
-@click.argument("directory", required=False, type=click.Path(path_type=str))
+@click.argument("directory", required=False, type=FilePath(path_type=str))
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="Report which clauses, rules, tiers and lapse kinds the scenarios exercise.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
@@ -64,7 +65,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(path_type=str))
+@click.argument("file", type=FilePath(path_type=str))
 @click.option("--list", "list_name", type=click.Choice(["primary", "supervisory"]), required=True)
 @click.option("--edition", required=True, help='The edition this table is, e.g. "2024-01".')
 @click.option("--in-force", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -73,10 +74,10 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
               help="Read column COL as FIELD (tier, role, seq, text, basis) when its header is not recognised.")
 @click.option("--alias", "aliases", multiple=True, metavar="NAME=ID",
               help="Read tier or post NAME as the declared ID (e.g. 工业园区=enterprise, 第一责任人=principal).")
-@click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--rulebook", type=FilePath(file_okay=False, path_type=str), default=None,
               help="A rulebook whose tier names to use; if it holds this list, the table is its new edition.")
 @click.option("--title", default=None, help="The list's title (default: the file name).")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=str),
+@click.option("-o", "--output", required=True, type=FilePath(file_okay=False, path_type=str),
               help="Rulebook directory to write lists/<list>.yaml into.")
 def lists_import(file, list_name, edition, in_force, maps, aliases, rulebook, title, output):
     """Read a list published as a Word/Excel/CSV table into list YAML."""
@@ -109,8 +110,8 @@ def lists_import(file, list_name, edition, in_force, maps, aliases, rulebook, ti
 
 
 @click.command("diff")
-@click.argument("a", type=click.Path(path_type=str))
-@click.argument("b", required=False, type=click.Path(path_type=str))
+@click.argument("a", type=FilePath(path_type=str))
+@click.argument("b", required=False, type=FilePath(path_type=str))
 @click.option("--from", "old_edition", default=None, help="The old edition (default: A's newest, or its previous one if B is not given).")
 @click.option("--to", "new_edition", default=None, help="The new edition (default: the newest).")
 @click.option("--html", "as_html", is_flag=True, help="A standalone HTML page instead of text.")
@@ -127,7 +128,7 @@ def lists_diff(a, b, old_edition, new_edition, as_html):
 
 
 @click.command("new-edition")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=str))
+@click.argument("directory", type=FilePath(file_okay=False, path_type=str))
 @click.option("--edition", required=True, help='The new edition\'s name, e.g. "2025-01".')
 @click.option("--in-force", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="The day it comes into force.")
 def rules_new_edition(directory, edition, in_force):

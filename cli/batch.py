@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from duidan.cli.common import CommandError, library_errors, width
+from duidan.cli.common import CommandError, FilePath, library_errors, width
 from duidan.cli.safety import LIMIT
 from duidan.errors import EngineFault, InputError
 from duidan.sanitize import clean_text
@@ -47,13 +47,13 @@ def _echo_text(out: str, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, readable=False, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=FilePath(exists=True, readable=False, path_type=Path))
 @DB
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Evaluate in this many processes.")
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, readable=False, path_type=Path), default=None,
+@click.option("--roster", type=FilePath(exists=True, dir_okay=False, readable=False, path_type=Path), default=None,
               help="Units and people (YAML/JSON, as in a case file) for CSV findings.")
-@click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
+@click.option("--rulebook", type=FilePath(file_okay=False, readable=False, path_type=str), default=None,
               help="Rulebook directory (default: the bundled rulebook).")
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True,
               help="Clauses and units shown in the summary.")

@@ -42,3 +42,20 @@ def library_errors(where: str = ""):
 def width() -> int | None:
     """The terminal's width when printing to one; None (renderers keep rows whole) otherwise."""
     return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+class FilePath(click.Path):
+    """click.Path that turns a name the file system cannot encode into a usage error.
+
+    click stats every path it converts and only catches OSError; a lone surrogate in an argument
+    (possible from a shell script or a test, never from a decoded argv) raised UnicodeEncodeError
+    through it as a traceback.
+    """
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except (UnicodeError, ValueError):
+            shown = str(value).encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            self.fail(f"'{shown}' is not a file name this system can use (it holds characters that cannot "
+                      "be encoded); check the argument", param, ctx)

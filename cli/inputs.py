@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from duidan.cli.common import FilePath
 from duidan.errors import InputError
 
-RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
+RULEBOOK = click.option("--rulebook", type=FilePath(file_okay=False, readable=False, path_type=str), default=None,
                         help="Rulebook directory (default: the bundled rulebook); its declared facts are listed.")
 
 
@@ -63,7 +64,7 @@ def new():
 
 
 @new.command("case")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=FilePath(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (refuses to overwrite one); default: standard output.")
 def new_case(output):
     """A commented case file that loads and evaluates as it is: fill it in."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from duidan.cli.common import CommandError
+from duidan.cli.common import CommandError, FilePath
 from duidan.cli.lazy import LazyGroup
 from duidan.cli.safety import LIMIT
 from duidan.errors import EngineFault, InputError
@@ -33,7 +33,7 @@ def load_book(rulebook: str | None):
         raise CommandError(f"invalid rulebook: {e.message}") from None
 
 
-RULEBOOK = click.option("--rulebook", type=click.Path(file_okay=False, readable=False, path_type=str), default=None,
+RULEBOOK = click.option("--rulebook", type=FilePath(file_okay=False, readable=False, path_type=str), default=None,
                         help="Rulebook directory (default: the bundled xichang-model rulebook).")
 
 
@@ -44,7 +44,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
+@click.argument("cases", nargs=-1, required=True, type=FilePath(path_type=str, readable=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @RULEBOOK
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True,
@@ -134,7 +134,7 @@ def rules():
 
 
 @rules.command("check")
-@click.argument("directory", required=False, type=click.Path(path_type=str))
+@click.argument("directory", required=False, type=FilePath(path_type=str))
 def rules_check(directory):
     """Citations resolve, every clause is enforced, every kind handled, no dead rules."""
     from duidan.check import check

@@ -7,22 +7,22 @@ from pathlib import Path
 
 import click
 
-from duidan.cli.common import CommandError, library_errors
+from duidan.cli.common import CommandError, FilePath, library_errors
 
 DEFAULT_URL = "sqlite:///duidan.db"   # = duidan.store.DEFAULT_URL
 
 
 @click.command()
 @click.argument("target")
-@click.option("--docx", "docx_path", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+@click.option("--docx", "docx_path", type=FilePath(dir_okay=False, writable=True, path_type=Path),
               help="Write the case's recommendation document (问责建议) as Word.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+@click.option("--html", "html_path", type=FilePath(dir_okay=False, writable=True, path_type=Path),
               help="Write a self-contained, printable HTML report (a case or a run).")
-@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+@click.option("--xlsx", "xlsx_path", type=FilePath(dir_okay=False, writable=True, path_type=Path),
               help="Write a run's workbook: recommendations, scorecard, clauses, rejects.")
 @click.option("--db", default=DEFAULT_URL, envvar="DUIDAN_DB", show_default=True,
               help="Store URL, for a run (env DUIDAN_DB).")
-@click.option("--rulebook", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--rulebook", type=FilePath(file_okay=False, path_type=str), default=None,
               help="Rulebook directory, for a case (default: the bundled rulebook).")
 def report(target, docx_path, html_path, xlsx_path, db, rulebook):
     """Reports people act on. TARGET is a case file, or the number of a stored run (see duidan runs).

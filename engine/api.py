@@ -20,7 +20,7 @@ from typing import Literal
 
 from .case import Case, load_case
 from .determination import Determination
-from .determine import determine
+from .determine import determine_data
 from .facts import Match, working_memory
 from .resolve import Resolution, resolve
 from .rulebook import Rulebook, load_rulebook
@@ -51,10 +51,15 @@ class Evaluator:
 
     def evaluate(self, case: Case, file: str = "<case>") -> Determination:
         """The determination of `case`, its reason sentences rendered (the last step)."""
-        from .views.reason import with_reasons
+        return Determination.model_validate(self.evaluate_data(case, file))
+
+    def evaluate_data(self, case: Case, file: str = "<case>") -> dict:
+        """The same determination as plain data, exactly `evaluate(case).to_dict()`, without building
+        the models (what a batch stores: engine/batch.py)."""
+        from .views.reason import add_reasons
 
         res = self.resolve(case, file)
-        return with_reasons(determine(case, self.rulebook, res, self.matches(res)), self.rulebook)
+        return add_reasons(determine_data(case, self.rulebook, res, self.matches(res)), self.rulebook)
 
     def evaluate_file(self, path) -> Determination:
         return self.evaluate(load_case(path, self.rulebook.domain), str(path))

@@ -132,7 +132,7 @@ def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False) 
     """One case record to its outcome. Never raises: a batch goes on whatever one case holds."""
     try:
         case = parse_case(json.loads(body), label, ev.rulebook.domain)
-        det = ev.evaluate(case, label).to_dict()
+        det = ev.evaluate_data(case, label)
     except InputError as e:
         return Rejected(e.message)
     except EngineFault as e:

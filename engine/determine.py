@@ -19,31 +19,7 @@ import datetime as dt
 from collections import defaultdict
 
 from .case import Case
-from .determination import (
-    BaselineStep,
-    CaseTrace,
-    CircumstanceStep,
-    ClauseOut,
-    Determination,
-    DirectStep,
-    DutyPerformedStep,
-    EditionStep,
-    ExcludedOut,
-    FaultStep,
-    FormRef,
-    LapseStep,
-    MatchOut,
-    MissingStep,
-    NotInForceStep,
-    Period,
-    Recommendation,
-    ResultStep,
-    RulebookRef,
-    RuleStep,
-    StepOut,
-    SubjectOut,
-    TraceOut,
-)
+from .determination import DETERMINATION_SCHEMA, Determination
 from .documents import canonical_json, sha256
 from .domain import TRACKS, Domain
 from .facts import FACT_PREFIX, Match
@@ -68,6 +44,24 @@ def shift_form(dom: Domain, subject_kind: str, form: str, sanction: str | None, 
 
 
 def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match]) -> Determination:
+    """The determination as a validated model (for views and the library); see determine_data."""
+    return Determination.model_validate(determine_data(case, book, res, matches))
+
+
+def _form(form: str | None, sanction: str | None) -> dict:
+    return {"form": form, "sanction": sanction}
+
+
+def _period(start: str | None, end: str | None) -> dict:
+    return {"from": start, "to": end}
+
+
+def determine_data(case: Case, book: Rulebook, res: Resolution, matches: list[Match]) -> dict:
+    """The determination as plain data (docs/determination-format.md), digest included, reason
+    sentences still empty (they are a view: engine/views/reason.py). Built directly as the dicts
+    the format describes, not as validated models: this is the hot path of a batch, and the
+    models (engine/determination.py) check it in the tests (Determination.model_validate(d)
+    .to_dict() == d for every bundled and generated case)."""
     rules = book.rule_index
     lapses = {lp.id: lp for lp in res.lapses}
     units = {u.id: u for u in case.units}
@@ -118,22 +112,28 @@ def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match])
             drafts.append(_recommend(used=unsettled, aside=[], **build))
         if not_in_force:
             drafts.append(_recommend(used=[], aside=not_in_force, **build))
-    recs = [r.model_copy(update={"id": f"{case.case.id}/R{i}"}) for i, r in enumerate(drafts, 1)]
+    for i, r in enumerate(drafts, 1):
+        r["id"] = f"{case.case.id}/R{i}"
 
     matched = {m.lapse for m in matches}
     unmatched = sorted(lp.id for lp in res.lapses if lp.id not in matched)
-    det = Determination(
-        case=case.case.id, title=case.case.title, reviewed_on=case.reviewed_on.isoformat(),
-        rulebook=RulebookRef(**book.summary()), recommendations=recs, unmatched=unmatched,
-        trace=CaseTrace(
-            excluded=[ExcludedOut(lapse=e.lapse, relation=e.relation, person=e.person, reason=e.reason,
-                                  held=Period(from_=e.held[0], to=e.held[1]),
-                                  period=Period(from_=e.period[0], to=e.period[1]))
-                      for e in res.excluded],
-            undeclared_facts=res.undeclared_facts),
-        warnings=collect_warnings(case, book, res),   # part of the record: inside the digest
-    )
-    return det.model_copy(update={"digest": digest_of(det)})
+    summary = book.summary()
+    det = {
+        "schema": DETERMINATION_SCHEMA, "case": case.case.id, "title": case.case.title,
+        "reviewed_on": case.reviewed_on.isoformat(),
+        "rulebook": {"name": summary["name"], "edition": summary["edition"], "digest": summary["digest"]},
+        "recommendations": drafts, "unmatched": unmatched,
+        "trace": {
+            "excluded": [{"lapse": e.lapse, "relation": e.relation, "person": e.person, "reason": e.reason,
+                          "held": _period(e.held[0], e.held[1]), "period": _period(e.period[0], e.period[1])}
+                         for e in res.excluded],
+            "undeclared_facts": {k: list(v) for k, v in res.undeclared_facts.items()}},
+    }
+    warnings = collect_warnings(case, book, res)   # part of the record: inside the digest
+    if warnings:   # written only when there are some, so a case without any keeps its digest
+        det["warnings"] = warnings
+    det["digest"] = digest_of_dict(det)
+    return det
 
 
 def _discharged(case: Case, book: Rulebook) -> dict[str, dict[str, list[str]]]:
@@ -221,25 +221,25 @@ def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[Cla
 
 
 def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book,
-               review, violations, performed=None) -> Recommendation:
+               review, violations, performed=None) -> dict:
     """One recommendation, from either the matches it rests on (`used`: established, or opened by
     a violation) or the matches that cannot count (`aside`: no edition of the list in force on the
     lapse date, or the clause repealed by review)."""
-    match_out: list[MatchOut] = []
-    clauses: dict[tuple[str, str], ClauseOut] = {}
+    match_out: list[dict] = []
+    clauses: dict[tuple[str, str], dict] = {}
     established = [m for m in used if rules[m.rule].effect == "establish"]
     opened = [m for m in used if rules[m.rule].effect == "open"]
     group = used or aside
     for m in sorted(group):
         rule, lapse = rules[m.rule], lapses[m.lapse]
         live = cited(book, rule, lapse, review)
-        match_out.append(MatchOut(rule=rule.id, lapse=lapse.id, relation=m.relation, effect=rule.effect,
-                                  form=rule.form, sanction=rule.sanction, clauses=[v.id for v in live],
-                                  in_force=bool(used)))
+        match_out.append({"rule": rule.id, "lapse": lapse.id, "relation": m.relation, "effect": rule.effect,
+                          "form": rule.form, "sanction": rule.sanction, "clauses": [v.id for v in live],
+                          "in_force": bool(used)})
         for v in live if used else ():
-            clauses[(v.id, v.edition)] = ClauseOut(id=v.id, list=v.list, edition=v.edition, text=v.text,
-                                                   gloss=v.gloss, tier=v.tier, role=v.role, source=v.source,
-                                                   basis=cite(book, v.basis, lapse.date))
+            clauses[(v.id, v.edition)] = {"id": v.id, "list": v.list, "edition": v.edition, "text": v.text,
+                                          "gloss": v.gloss, "tier": v.tier, "role": v.role, "source": v.source,
+                                          "basis": cite(book, v.basis, lapse.date)}
 
     grade = _grade([rules[m.rule] for m in group])
     subject = _subject(kind, sid, units, people)
@@ -254,15 +254,15 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     held = None
     if kind == "person":
         p = people[sid]
-        held = Period(from_=p.from_.isoformat() if p.from_ else None, to=p.to.isoformat() if p.to else None)
+        held = _period(p.from_.isoformat() if p.from_ else None, p.to.isoformat() if p.to else None)
     dom = book.domain
 
     base_form = base_sanction = None
-    steps: list[StepOut] = []
+    steps: list[dict] = []
     shift = 0
     missing: list[str] = []
     fault_step = None
-    direct_steps: list[DirectStep] = []
+    direct_steps: list[dict] = []
     if performed is not None:
         # Nothing is left against the subject: every lapse here was discharged by doing the duty.
         outcome = "exempt"
@@ -289,17 +289,15 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
                 pts = gravity_points(book, vios)
                 lift = min(pts, gravity.max_rungs)
                 f_form, f_sanction = shift_form(dom, kind, fr[1][0], fr[1][1], lift)
-                fault_step = FaultStep(lapses=sorted(fr[2]), fault=FormRef(form=fr[1][0], sanction=fr[1][1]),
-                                       violations=[v.id for v in vios], gravity=lift, points=pts,
-                                       max_rungs=gravity.max_rungs,
-                                       form=FormRef(form=f_form, sanction=f_sanction))
+                fault_step = {"step": "fault", "lapses": sorted(fr[2]), "fault": _form(fr[1][0], fr[1][1]),
+                              "violations": [v.id for v in vios], "gravity": lift, "points": pts,
+                              "max_rungs": gravity.max_rungs, "form": _form(f_form, f_sanction)}
         else:
             forming += [rules[m.rule] for m in opened if rules[m.rule].form is not None]
         top = max(forming, key=lambda r: rank(dom, kind, r.form, r.sanction))
         base_form, base_sanction = top.form, top.sanction
-        if fault_step is not None and rank(dom, kind, fault_step.form.form, fault_step.form.sanction) > \
-                rank(dom, kind, base_form, base_sanction):
-            base_form, base_sanction = fault_step.form.form, fault_step.form.sanction
+        if fault_step is not None and rank(dom, kind, f_form, f_sanction) > rank(dom, kind, base_form, base_sanction):
+            base_form, base_sanction = f_form, f_sanction
         if track == "direct" and base_form == "disciplinary":
             top_lapse = max((lapses[m.lapse] for m in established if rules[m.rule] is top), key=lambda lp: lp.date)
             base_sanction, edition_steps, extra = _edition_range(book, top, top_lapse, review, base_sanction)
@@ -310,7 +308,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         # excuse the subject's other lapses.
         effects = [(c, book.circumstances[c]) for c in circumstances
                    if c in book.circumstances and not book.circumstances[c].duty_performed]
-        steps = [StepOut(circumstance=c, effect=info.effect, steps=info.steps) for c, info in effects]
+        steps = [{"circumstance": c, "effect": info.effect, "steps": info.steps} for c, info in effects]
         if any(info.effect == "exempt" for _, info in effects):
             outcome = "exempt"
             form = sanction = None
@@ -326,7 +324,7 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
         if edition_steps and form is not None:
             # Circumstances move the sanction within what the applicable article allows: never
             # out of 纪律处分 altogether, never above the article's heaviest sanction.
-            hi = edition_steps[-1].range[1]
+            hi = edition_steps[-1]["range"][1]
             order = dom.ladders.sanction
             at = order.index(sanction) if form == "disciplinary" else 0
             form, sanction = "disciplinary", order[min(at, order.index(hi))]
@@ -343,41 +341,42 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     why: list = []
     for lid in finding_ids + violation_ids:
         lp = lapses[lid]
-        why.append(LapseStep(lapse=lid, on=lp.on, kind=lp.kind,
-                             period=Period(from_=lp.start.isoformat(), to=lp.date.isoformat())))
+        why.append({"step": "lapse", "lapse": lid, "on": lp.on, "kind": lp.kind,
+                    "period": _period(lp.start.isoformat(), lp.date.isoformat())})
     for mo in match_out:
-        why.append(RuleStep(rule=mo.rule, lapse=mo.lapse, relation=mo.relation, effect=mo.effect,
-                            form=FormRef(form=mo.form, sanction=mo.sanction), clauses=mo.clauses))
+        why.append({"step": "rule", "rule": mo["rule"], "lapse": mo["lapse"], "relation": mo["relation"],
+                    "effect": mo["effect"], "form": _form(mo["form"], mo["sanction"]), "clauses": list(mo["clauses"])})
     if performed is not None:
-        why.append(DutyPerformedStep(lapses=sorted({m.lapse for m in used}), by=by))
+        why.append({"step": "duty_performed", "lapses": sorted({m.lapse for m in used}), "by": by})
     elif established:
         if fault_step is not None:
             why.append(fault_step)
         why += edition_steps
-        why.append(BaselineStep(grade=grade, form=FormRef(form=base_form, sanction=base_sanction)))
-        why += [CircumstanceStep(circumstance=st.circumstance, effect=st.effect, steps=st.steps) for st in steps]
+        why.append({"step": "baseline", "grade": grade, "form": _form(base_form, base_sanction)})
+        why += [{"step": "circumstance", **st} for st in steps]
         why += direct_steps
     elif aside:
         for m in sorted(aside):
             lp = lapses[m.lapse]
             repealed = sorted(cid for cid in rules[m.rule].cites if book.clause_at(cid, lp.date) is not None)
-            why.append(NotInForceStep(lapse=lp.id, date=lp.date.isoformat(), repealed=repealed))
+            why.append({"step": "not_in_force", "lapse": lp.id, "date": lp.date.isoformat(), "repealed": repealed})
     else:
-        why.append(MissingStep(kinds=missing))
-    why.append(ResultStep(outcome=outcome, form=FormRef(form=form, sanction=sanction), shift=shift))
+        why.append({"step": "missing", "kinds": list(missing)})
+    why.append({"step": "result", "outcome": outcome, "form": _form(form, sanction), "shift": shift})
 
-    return Recommendation(
-        id="", track=track, subject=subject, grade=grade, outcome=outcome, form=form, sanction=sanction,
-        measures=sorted(measures), decided_by=decider, clauses=[clauses[k] for k in sorted(clauses)],
-        basis=sorted(basis_set), findings=finding_ids, violations=violation_ids, rules=rule_ids,
-        circumstances=circumstances, missing=missing,
-        standing="established" if established or performed is not None else ("opened" if opened else "out_of_force"),
-        why=why,
-        category=book.forms[(kind, form)].category if form is not None and (kind, form) in book.forms else "",
-        administrative=_administrative(book, track, kind, sid, people, form, sanction),
-        trace=TraceOut(matches=match_out, baseline=FormRef(form=base_form, sanction=base_sanction),
-                       shift=shift, steps=steps, held=held),
-    )
+    return {
+        "id": "", "track": track, "subject": subject, "grade": grade, "outcome": outcome, "form": form,
+        "sanction": sanction, "measures": sorted(measures), "decided_by": decider,
+        "clauses": [clauses[k] for k in sorted(clauses)], "basis": sorted(basis_set), "findings": finding_ids,
+        "violations": violation_ids, "rules": rule_ids, "circumstances": list(circumstances), "reason": "",
+        "missing": list(missing),
+        "standing": "established" if established or performed is not None else ("opened" if opened else "out_of_force"),
+        "why": why,
+        "trace": {"matches": match_out, "baseline": _form(base_form, base_sanction), "shift": shift,
+                  "steps": steps, "held": held},
+        "category": book.forms[(kind, form)].category if form is not None and (kind, form) in book.forms else "",
+        "administrative": _administrative(book, track, kind, sid, people, form, sanction),
+    }
 
 
 def cite(book: Rulebook, refs: list[str], day: dt.date | None, kind: str | None = None) -> list[str]:
@@ -415,8 +414,8 @@ def _edition_range(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date, sa
         # even when nothing moved, so circumstances stay inside the range.
         capped = order[min(order.index(sanction), order.index(rng[1]))]
         moved = capped != sanction
-        steps.append(EditionStep(ref=then.ref, effect="within_range", act_edition=then.edition,
-                                 edition=then.edition, range=list(rng), sanction=capped))
+        steps.append({"step": "edition", "ref": then.ref, "effect": "within_range", "act_edition": then.edition,
+                      "edition": then.edition, "range": list(rng), "sanction": capped})
         sanction = capped
     now = table.cite(ref, review, lapse.kind)
     lighter = table.sanction_range(now.ref, now.edition) if now is not None and now.edition != then.edition else None
@@ -424,8 +423,9 @@ def _edition_range(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date, sa
         if not moved:
             steps = []   # the later edition's range is the one that applies
         sanction = lighter[1]
-        steps.append(EditionStep(ref=now.ref, effect="lighter_later_edition", act_edition=then.edition,
-                                 edition=now.edition, range=list(lighter), sanction=sanction))
+        steps.append({"step": "edition", "ref": now.ref, "effect": "lighter_later_edition",
+                      "act_edition": then.edition, "edition": now.edition, "range": list(lighter),
+                      "sanction": sanction})
         extra.append(now.text)
     return sanction, steps, extra
 
@@ -435,12 +435,12 @@ def _grade(rules: list[Rule]) -> str:
     return next(g for g in GRADE_PREFERENCE if g in present)
 
 
-def _subject(kind: str, sid: str, units, people) -> SubjectOut:
+def _subject(kind: str, sid: str, units, people) -> dict:
     if kind == "unit":
         u = units[sid]
-        return SubjectOut(kind="unit", id=u.id, unit=u.id, tier=u.tier, post=None, name=u.name)
+        return {"kind": "unit", "id": u.id, "unit": u.id, "tier": u.tier, "post": None, "name": u.name}
     p = people[sid]
-    return SubjectOut(kind="person", id=p.id, unit=p.unit, tier=units[p.unit].tier, post=p.post, name=p.name)
+    return {"kind": "person", "id": p.id, "unit": p.unit, "tier": units[p.unit].tier, "post": p.post, "name": p.name}
 
 
 def _direct(book, dom, base_form, base_sanction, effects, lapses, violations):
@@ -450,21 +450,21 @@ def _direct(book, dom, base_form, base_sanction, effects, lapses, violations):
     circumstance the rulebook marks `direct: step` (减轻/加重) moves one sanction, never off the
     disciplinary ladder into organisational handling."""
     conf = book.meta.direct_track
-    steps: list[DirectStep] = []
+    steps: list[dict] = []
     shift = 0
     vios = sorted({lp.id for lp in lapses if lp.on == "violation"})
     if conf is not None:
         if len(vios) >= 2 and conf.several_violations_steps:
             shift += conf.several_violations_steps
-            steps.append(DirectStep(adjustment="several_violations", steps=conf.several_violations_steps))
+            steps.append({"step": "direct", "adjustment": "several_violations", "steps": conf.several_violations_steps})
         roles = {violations[v].role for v in vios if v in violations and violations[v].group}
         if roles == {"participant"} and conf.participant_steps:
             shift -= conf.participant_steps
-            steps.append(DirectStep(adjustment="participant", steps=-conf.participant_steps))
+            steps.append({"step": "direct", "adjustment": "participant", "steps": -conf.participant_steps})
     up = max([i.steps for _, i in effects if i.effect == "heavier" and i.direct == "step"], default=0)
     down = max([i.steps for _, i in effects if i.effect == "lighter" and i.direct == "step"], default=0)
     if any(i.direct == "within" and i.effect in ("heavier", "lighter") for _, i in effects):
-        steps.append(DirectStep(adjustment="within_sanction", steps=0))
+        steps.append({"step": "direct", "adjustment": "within_sanction", "steps": 0})
     shift += up - down
     form, sanction = shift_form(dom, "person", base_form, base_sanction, shift)
     if base_form == "disciplinary" and form != "disciplinary":

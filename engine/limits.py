@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, field_path
+from .sanitize import clean
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,9 @@ def check_tree(data: Any, file: str, limits: Limits | None = None) -> None:
     try:
         _walk(data, (), 0, lim, budget)
     except _TooMuch as e:
-        raise InputError.one(file, field_path(e.path), e.message) from None
+        # The path may name the offending key itself (a lone surrogate in a key): escaped, so the
+        # message can be printed and stored.
+        raise InputError.one(file, clean(field_path(e.path)), e.message) from None
 
 
 def _walk(v: Any, path: tuple, depth: int, lim: Limits, budget: list[int]) -> None:

@@ -100,3 +100,11 @@ def test_explain_shows_the_rules_behind_and_who_was_left_out():
     # 何某 took the post after the lapse ended: left out, with the dates that say why.
     assert (f"排除 何某（{head}，问题 F1）：问题期间（2020-07-01至2021-06-30）不在该岗位"
             "（任职2022-03-01至今）") in r.output
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_plain_data_of_an_example_is_what_the_models_write(durable, path):
+    from duidan.case import load_case
+
+    plain = durable.evaluate_data(load_case(path, durable.rulebook.domain))
+    assert Determination.model_validate(plain).to_dict() == plain == durable.evaluate_file(path).to_dict()

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duidan.case import parse_case
+from duidan.determination import Determination
 from duidan.determine import rank
 from duidan.domain import bundled_domain
 from duidan.resolve import held_during
@@ -135,3 +136,15 @@ def test_review_date_defaults_to_the_latest_date_in_the_case(mini):
             "findings": [{"id": "F", "kind": "plan_perfunctory", "unit": "u", "date": "2021-06-30"}]}
     det = Evaluator(mini).evaluate(parse_case(data, "x"))
     assert det.reviewed_on == dt.date(2023, 2, 1).isoformat()
+
+
+@SETTINGS
+@given(data=cases())
+def test_plain_data_is_exactly_what_the_models_write(engines, data):
+    """A batch stores the determination built as plain data (Evaluator.evaluate_data), never
+    through the models; the models must read it back unchanged, or the two paths would drift."""
+    durable, _ = engines
+    case = parse_case(data, "<generated>")
+    plain = durable.evaluate_data(case)
+    assert Determination.model_validate(plain).to_dict() == plain
+    assert durable.evaluate(case).to_dict() == plain
