@@ -46,6 +46,7 @@ from .intake import check_usage, expand, read_all, roster_sources, run_key
 from .limits import Limits
 from .limits import configure as configure_limits
 from .limits import current as current_limits
+from .packing import Packer, shared_objects
 from .rulebook import Rulebook
 from .store import Claim, Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem, recommendation_rows
 
@@ -109,10 +110,14 @@ _evaluator: Evaluator | None = None
 _strict = False   # --strict: a case with warnings is rejected
 
 
+_packer: Packer | None = None   # packs determinations as the store keeps them, in the worker
+
+
 def _init_worker(book: Rulebook, strict: bool = False) -> None:
-    global _evaluator, _strict
+    global _evaluator, _strict, _packer
     _evaluator = Evaluator(book)
     _strict = strict
+    _packer = Packer()
 
 
 def _init_worker_process(book: Rulebook, limits: Limits | None = None, strict: bool = False) -> None:
@@ -128,8 +133,10 @@ def _exit_with_parent() -> None:
     os._exit(1)
 
 
-def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False) -> Evaluated | Rejected:
-    """One case record to its outcome. Never raises: a batch goes on whatever one case holds."""
+def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False,
+                    packer: Packer | None = None) -> Evaluated | Rejected:
+    """One case record to its outcome. Never raises: a batch goes on whatever one case holds.
+    With a packer (a worker's), the outcome also carries the determination as the store keeps it."""
     try:
         case = parse_case(json.loads(body), label, ev.rulebook.domain)
         det = ev.evaluate_data(case, label)
@@ -146,7 +153,9 @@ def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False) 
 
         return Rejected(strict_message(label, Determination.model_validate(det)))
     recs, clauses = recommendation_rows(det)
-    return Evaluated(det["digest"], canonical_json(det), det["rulebook"]["digest"], recs, clauses)
+    body = canonical_json(det)
+    packed, contents = packer.pack(body, shared_objects(det)) if packer else (b"", {})
+    return Evaluated(det["digest"], body, det["rulebook"]["digest"], recs, clauses, packed, contents)
 
 
 # Fault injection for the tests of worker death (tests/test_hostile_batch.py): a worker kills itself
@@ -158,7 +167,7 @@ def _evaluate_one(label: str, body: str) -> Evaluated | Rejected:
     marker = os.environ.get(INJECT_DEATH)
     if marker and marker in label:
         os.kill(os.getpid(), signal.SIGKILL)
-    return evaluate_record(_evaluator, label, body, _strict)
+    return evaluate_record(_evaluator, label, body, _strict, _packer)
 
 
 def _evaluate_chunk(items: list[tuple[str, str]]) -> list[Evaluated | Rejected]:

@@ -4,8 +4,9 @@ Each chained row (determinations, recommendations, reviews) commits to the previ
 its own content: row_hash = sha256(prev_hash + canonical content) (engine/store.py). The walk:
 
 1. **edited**: a row whose content no longer hashes (with its prev_hash) to its row_hash; also a
-   determination whose body no longer hashes to its digest, and a stored rulebook whose body no
-   longer hashes to the digest it is kept under;
+   determination whose body, rebuilt from its packed value and the stored contents, no longer
+   hashes to its digest (or cannot be rebuilt), a stored rulebook whose body no longer hashes to
+   the digest it is kept under, and a content row whose body no longer hashes to its key;
 2. the true order is the one the links commit to: start from the genesis hash and follow, at
    each step, the row whose prev_hash is the current row_hash;
 3. **deleted**: a row whose prev_hash is no stored row's hash starts a new segment: the rows
@@ -27,6 +28,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from .determine import digest_of_dict
+from .packing import content_digest
 from .rulebook import decision_digest
 from .store import GENESIS, Store, link_hash
 
@@ -64,6 +66,10 @@ def verify_store(store: Store) -> Verification:
         if not _rulebook_digest_ok(rb["body"], rb["digest"]):
             problems.append(Problem("edited", "rulebooks", None, None, {"digest": rb["digest"]},
                                     "规则库正文与其摘要不符"))
+    for c in store.contents():
+        if content_digest(c["body"]) != c["digest"]:
+            problems.append(Problem("edited", "contents", None, None, {"digest": c["digest"]},
+                                    "引用内容（条款）与其摘要不符：引用它的决定均无法还原"))
     return Verification(store.url, len(rows), head, problems)
 
 

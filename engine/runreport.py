@@ -6,18 +6,19 @@ The views (HTML, workbook) read this object only; they never query the store.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 
 from .rulebook import Rulebook, rulebook_from_canonical
-from .store import Store
+from .store import Store, StoreError
 from .summary import Summary, form_key, summarize
 
 
 @dataclass(frozen=True)
 class RunReport:
     summary: Summary
-    recommendations: list[dict]        # store rows, plus unit_name
+    recommendations: list[dict]        # store rows, plus unit_name and reason
     unit_names: dict[str, str]         # unit id -> name, from the case records
     clause_texts: dict[str, str]       # clause id -> text (newest edition cited in the run)
     book: Rulebook | None              # the run's own rulebook, for labels
@@ -36,12 +37,20 @@ def build_run_report(store: Store, run_id: int, top: int = 15) -> RunReport:
         for u in record.get("units", []):
             if isinstance(u, dict) and u.get("id") and u.get("name"):
                 unit_names.setdefault(u["id"], u["name"])
+    # Reasons and clause texts are views inside the determinations (the rows hold only what is
+    # counted and filtered on): one pass over the run's determinations, in case id order.
     clause_texts: dict[str, str] = {}
-    for case_id in sorted({r["case_id"] for r in recs if r["clauses"]}):
-        det = store.determination(run_id, case_id) or {}
-        for rec in det.get("recommendations", []):
-            for c in rec.get("clauses", []):
-                clause_texts[c["id"]] = c["text"]
+    reasons: dict[str, str] = {}
+    for d in store.determinations(run_id):
+        try:
+            det = json.loads(d["body"])
+            for rec in det["recommendations"]:
+                reasons[rec["id"]] = rec.get("reason", "")
+                for c in rec.get("clauses", []):
+                    clause_texts[c["id"]] = c["text"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise StoreError(f"the stored determination of {d['case_id']} in run {run_id} is unreadable; "
+                             "run duidan verify") from None
     book = None
     body = store.rulebook(summary.run.rulebook["digest"])
     if body is not None:
@@ -53,7 +62,8 @@ def build_run_report(store: Store, run_id: int, top: int = 15) -> RunReport:
             key = form_key(r["form"], r["sanction"])
             by_tier.setdefault(r["tier"], Counter())[key] += 1
             by_track.setdefault(r["track"], Counter())[key] += 1
-    rows = [dict(r, unit_name=unit_names.get(r["unit"], r["unit"])) for r in recs]
+    rows = [dict(r, unit_name=unit_names.get(r["unit"], r["unit"]), reason=reasons.get(r["rec_id"], ""))
+            for r in recs]
     # Review decisions are recorded by a later version of the store; a store without them has none.
     counts = getattr(store, "review_counts", None)
     review = dict(counts(run_id)) if callable(counts) else {}

@@ -1,13 +1,17 @@
 """The store of batch review: runs, cases, determinations, recommendations and rejects, on SQLite
 (the embedded default) or PostgreSQL. The only module that imports sqlmodel / sqlalchemy.
 
-Tables (schema version 2, recorded in `schema_info`; created on first use):
+Tables (schema version 3, recorded in `schema_info`; created on first use):
 
 - `runs`: one per (rulebook digest, input contents), with its inputs, counts and times;
 - `rulebooks`: each run's rulebook, by digest, as canonical JSON (for replay and audit);
-- `cases`: one per case record read in a run, keyed (run, case id); `status` is `pending` until a
-  worker stores its outcome, then `done` or `rejected`;
-- `determinations`: the determination of a case as canonical JSON, with its digest;
+- `cases`: one per case record read in a run, keyed (run, case id), the record zlib-compressed;
+  `status` is `pending` until a worker stores its outcome, then `done` or `rejected`;
+- `determinations`: the determination of a case, with its digest, packed (engine/packing.py): the
+  clauses it cites replaced by references into `contents`, the rest zlib-compressed; every reader
+  gets back the canonical JSON byte for byte, and its digest still verifies;
+- `contents`: rulebook content that determinations cite (clause objects), once per store, keyed
+  by the sha256 of its canonical JSON;
 - `recommendations` and `recommendation_clauses`: the determination's recommendations as
   queryable rows (case, track, subject, unit, tier, form, sanction, outcome, clause ids);
 - `rejects`: every record that did not become a determination: input, line, reason;
@@ -15,13 +19,14 @@ Tables (schema version 2, recorded in `schema_info`; created on first use):
   beside the machine's, never over it;
 - `chain_head`: one row, the last link of the tamper-evident chain (below).
 
-Tamper evidence (schema version 2). Every determination, recommendation and review row carries
+Tamper evidence (since schema version 2). Every determination, recommendation and review row carries
 `chain_seq`, `prev_hash` and `row_hash` = sha256(prev_hash + canonical JSON of the row's content).
 There is one chain per store. A link is appended in the same transaction as its row, under a lock
 on the `chain_head` row (PostgreSQL: `SELECT … FOR UPDATE`; SQLite: the write transaction, which
 is exclusive), so concurrent writers serialise their links and a killed writer leaves no half link.
-`verify_chain` walks it and names every row edited, deleted, inserted or reordered. A store of
-schema version 1 (no chain) is refused with a message, never misread.
+A link commits to a packed value by its sha256, and a packed value to its contents by theirs, so an
+edit anywhere shows. `verify_chain` walks it and names every row edited, deleted, inserted or
+reordered. A store of an older schema is refused with a message, never misread.
 
 Invariants (what makes a batch idempotent and safe to kill at any point):
 
@@ -53,8 +58,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Field, SQLModel
 
 from .documents import canonical_json
+from .packing import Packer, PackError, unpack
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 GENESIS = "0" * 64            # prev_hash of the first link of a chain
 CHAIN_COLUMNS = ("id", "chain_seq", "prev_hash", "row_hash")   # not part of a row's content
 DEFAULT_URL = "sqlite:///duidan.db"
@@ -117,7 +123,7 @@ class CaseRow(SQLModel, table=True):
     source_digest: str                     # the input's content: what identifies the record
     line: int                              # 0: the whole file
     input_digest: str                      # hash of the case record (canonical JSON)
-    body: str = Field(sa_type=sa.Text)     # the case record, canonical JSON
+    body: bytes = Field(sa_type=sa.LargeBinary)   # the case record, canonical JSON, packed
     status: str = "pending"                # pending | done | rejected
     done_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     done_by: str | None = None             # host:pid of the process that stored the outcome
@@ -131,7 +137,7 @@ class DeterminationRow(SQLModel, table=True):
     case_row: int = Field(foreign_key="cases.id", unique=True)
     case_id: str
     digest: str
-    body: str = Field(sa_type=sa.Text)     # canonical JSON (docs/determination-format.md)
+    body: bytes = Field(sa_type=sa.LargeBinary)   # canonical JSON (docs/determination-format.md), packed
     chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
     prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
     row_hash: str | None = None            # sha256(prev_hash + canonical content)
@@ -160,8 +166,7 @@ class RecommendationRow(SQLModel, table=True):
     clauses: str                           # space-separated clause ids (one row each below)
     rules: str                             # space-separated rule ids
     findings: str
-    violations: str
-    reason: str = Field(sa_type=sa.Text)
+    violations: str                        # (the reason sentence is a view: in the determination)
     chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
     prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
     row_hash: str | None = None            # sha256(prev_hash + canonical content)
@@ -169,11 +174,19 @@ class RecommendationRow(SQLModel, table=True):
 
 class RecommendationClauseRow(SQLModel, table=True):
     __tablename__ = "recommendation_clauses"
+    __table_args__ = {"sqlite_with_rowid": False}   # the key is the row: half the bytes on SQLite
     run_id: int = Field(foreign_key="runs.id", primary_key=True)
     rec_id: str = Field(primary_key=True)
     clause_id: str = Field(primary_key=True)
     list: str
     edition: str
+
+
+class ContentRow(SQLModel, table=True):
+    """Rulebook content determinations cite, once per store (engine/packing.py)."""
+    __tablename__ = "contents"
+    digest: str = Field(primary_key=True)  # the first 16 hex digits of the sha256 of `body`
+    body: str = Field(sa_type=sa.Text)     # canonical JSON
 
 
 class RejectRow(SQLModel, table=True):
@@ -223,8 +236,15 @@ _CONTENT_COLUMNS = {t: tuple(c.name for c in m.__table__.c if c.name not in CHAI
 
 
 def chain_content(table: str, row: dict) -> str:
-    """What a link commits to: the table and every column of the row except its id and links."""
-    return canonical_json({"table": table, **{c: row.get(c) for c in _CONTENT_COLUMNS[table]}})
+    """What a link commits to: the table and every column of the row except its id and links;
+    a packed value by its sha256 (anything else stored there hashes as itself, and so differs)."""
+    return canonical_json({"table": table, **{c: _committed(row.get(c)) for c in _CONTENT_COLUMNS[table]}})
+
+
+def _committed(value):
+    if isinstance(value, (bytes, memoryview)):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+    return value
 
 
 def link_hash(prev_hash: str, content: str) -> str:
@@ -283,6 +303,8 @@ class Evaluated:
     rulebook_digest: str
     recommendations: list[dict]
     clauses: list[dict]
+    packed: bytes = b""       # body as stored (engine/packing.py); empty: packed when stored
+    contents: dict[str, str] = field(default_factory=dict)   # what `packed` refers to
 
 
 @dataclass(frozen=True)
@@ -310,7 +332,6 @@ def recommendation_rows(det: dict) -> tuple[list[dict], list[dict]]:
             "sanction": r["sanction"], "measures": " ".join(r["measures"]),
             "clauses": " ".join(sorted({c["id"] for c in r["clauses"]})), "rules": " ".join(r["rules"]),
             "findings": " ".join(r["findings"]), "violations": " ".join(r["violations"]),
-            "reason": r["reason"],
         })
         seen = set()
         for c in r["clauses"]:   # a clause may be cited in two editions; one row per clause id
@@ -318,6 +339,31 @@ def recommendation_rows(det: dict) -> tuple[list[dict], list[dict]]:
                 seen.add(c["id"])
                 clauses.append({"rec_id": r["id"], "clause_id": c["id"], "list": c["list"], "edition": c["edition"]})
     return recs, clauses
+
+
+def _pack(body: str) -> tuple[bytes, dict[str, str]]:
+    from .packing import pack, shared_objects  # an outcome made without its packed value (tests)
+
+    return pack(body, shared_objects(json.loads(body)))
+
+
+def _text(value, content=lambda d: None) -> str:
+    """A stored packed value as its text; "" when damaged (readers then report it as unreadable)."""
+    try:
+        return unpack(value, content)
+    except PackError:
+        return ""
+
+
+def _json(value, what: str, content):
+    try:
+        return json.loads(unpack(value, content))
+    except (PackError, ValueError) as e:
+        raise StoreError(f"the stored {what} is unreadable ({str(e).splitlines()[0]}); run duidan verify") from None
+
+
+def _work_item(r, content) -> WorkItem:
+    return WorkItem(r[0], r[1], r[2], r[3], r[4], _text(r[5], content))
 
 
 def _now() -> dt.datetime:
@@ -354,6 +400,10 @@ class Store:
         self.engine = engine
         self.url = shown_url
         self.backend = engine.dialect.name   # "sqlite" | "postgresql"
+        self._stored_contents: set[str] = set()    # content keys this process has committed
+        self._pending_contents: set[str] = set()
+        self._case_packer = Packer()
+        self._content_cache: dict[str, str | None] = {}
 
     @classmethod
     def open(cls, url: str = DEFAULT_URL, connections: int = 4, *, create: bool = True) -> Store:
@@ -397,7 +447,9 @@ class Store:
             elif found != str(SCHEMA_VERSION):
                 # Raising rolls back what create_all added: an older store is left as it was.
                 hint = (" (written before records were hash-chained; it cannot be verified: re-run the "
-                        "batch into a new database)" if found == "1" else "")
+                        "batch into a new database)" if found == "1" else
+                        " (written before determinations were stored packed: read it with the duidan "
+                        "release that wrote it, or re-run the batch into a new database)" if found == "2" else "")
                 raise StoreError(f"database {self.url} has store schema version {found}; this duidan "
                                  f"reads version {SCHEMA_VERSION}{hint}")
             conn.execute(self._insert_new(ChainHead).values(id=1, seq=0, hash=GENESIS))
@@ -452,11 +504,16 @@ class Store:
     def add_records(self, run_id: int, cases: list[NewCase], rejects: list[NewReject], chunk: int = 500) -> None:
         """The read phase's rows, a chunk per transaction; what already exists is left alone."""
         for part in _chunks(cases, chunk):
+            rows, contents = [], {}
+            for c in part:
+                body, used = self._case_packer.pack(c.body)
+                contents.update(used)
+                rows.append({"run_id": run_id, "case_id": c.case_id, "source": c.source, "source_digest": c.source_digest,
+                             "line": c.line, "input_digest": c.input_digest, "body": body, "status": "pending"})
             with self._write() as conn:
-                conn.execute(self._insert_new(CaseRow), [
-                    {"run_id": run_id, "case_id": c.case_id, "source": c.source, "source_digest": c.source_digest,
-                     "line": c.line, "input_digest": c.input_digest, "body": c.body, "status": "pending"}
-                    for c in part])
+                self._add_contents(conn, contents)
+                conn.execute(self._insert_new(CaseRow), rows)
+            self._stored_contents |= self._pending_contents
         for part in _chunks(rejects, chunk):
             with self._write() as conn:
                 conn.execute(self._insert_new(RejectRow), [
@@ -508,9 +565,11 @@ class Store:
             except BaseException:
                 conn.close()
                 raise
-            return Claim([WorkItem(*r) for r in rows], conn)
+            content = self._lookup(conn)
+            return Claim([_work_item(r, content) for r in rows], conn)
         with self.engine.connect() as conn:
-            return Claim([WorkItem(*r) for r in conn.execute(q)])
+            content = self._lookup(conn)
+            return Claim([_work_item(r, content) for r in conn.execute(q)])
 
     def release(self, claim: Claim) -> None:
         """Give the claimed cases back untouched (rolls back the claim's transaction)."""
@@ -524,9 +583,13 @@ class Store:
         if conn is None:
             conn = self.engine.connect()
             conn.execution_options(duidan_write=True)
+        self._pending_contents = set()
         try:
             stored = self._store_outcomes(conn, claim.items, run_id, outcomes, done_by)
             conn.commit()
+            # Only what committed is known to be stored: a rolled-back chunk's contents are
+            # inserted again by whoever stores those cases.
+            self._stored_contents |= self._pending_contents
         finally:
             conn.close()
             claim.conn = None
@@ -538,6 +601,7 @@ class Store:
         now = _now()
         by_row = {it.row: (it, out) for it, out in zip(items, outcomes, strict=True)}
         won: set[int] = set()
+        links: list[tuple[str, dict]] = []
         for status, kind in (("done", Evaluated), ("rejected", Rejected)):
             ids = [it.row for it, out in by_row.values() if isinstance(out, kind)]
             if ids:
@@ -545,27 +609,37 @@ class Store:
                 res = conn.execute(c.update().where(c.c.id.in_(ids), c.c.status == "pending")
                                    .values(status=status, done_at=now, done_by=done_by).returning(c.c.id))
                 won.update(res.scalars())
-        dets, recs, clauses, rejects = [], [], [], []
+        dets, recs, clauses, rejects, contents = [], [], [], [], {}
         for row in sorted(won):
             it, out = by_row[row]
             if isinstance(out, Rejected):
                 rejects.append({"run_id": run_id, "source": it.source, "source_digest": it.source_digest,
                                 "line": it.line, "case_id": it.case_id, "stage": "evaluate", "reason": out.reason})
                 continue
-            dets.append({"run_id": run_id, "case_row": row, "case_id": it.case_id, "digest": out.digest,
-                         "body": out.body})
-            recs += [dict(r, run_id=run_id) for r in out.recommendations]
+            packed, used = (out.packed, out.contents) if out.packed else _pack(out.body)
+            det = {"run_id": run_id, "case_row": row, "case_id": it.case_id, "digest": out.digest, "body": packed}
+            dets.append(det)
+            contents.update(used)
+            links.append(("determinations", det))   # each determination, then its recommendations
+            for r in out.recommendations:
+                rec = dict(r, run_id=run_id)
+                recs.append(rec)
+                links.append(("recommendations", rec))
             clauses += [dict(r, run_id=run_id) for r in out.clauses]
-        links = []
-        for det in dets:   # each determination, then its recommendations: one link each
-            links.append(("determinations", det))
-            links += [("recommendations", r) for r in recs if r["case_id"] == det["case_id"]]
         self._link(conn, links)
+        self._add_contents(conn, contents)
         for model, rows in ((DeterminationRow, dets), (RecommendationRow, recs),
                             (RecommendationClauseRow, clauses), (RejectRow, rejects)):
             if rows:
                 conn.execute(_t(model).insert(), rows)
         return len(won)
+
+    def _add_contents(self, conn: Connection, contents: dict[str, str]) -> None:
+        """Content rows not yet stored, in the caller's transaction; remembered once it commits."""
+        self._pending_contents = {k for k in contents if k not in self._stored_contents}
+        if self._pending_contents:
+            conn.execute(self._insert_new(ContentRow),
+                         [{"digest": k, "body": contents[k]} for k in sorted(self._pending_contents)])
 
     # ------------------------------------------------------------ the chain and reviews
 
@@ -609,20 +683,51 @@ class Store:
 
     def chain(self) -> tuple[dict, list[dict]]:
         """The head ({'seq', 'hash'}) and every chained row as stored: {'table', 'id', 'chain_seq',
-        'prev_hash', 'row_hash', 'content', 'key'}, in chain order (what `verify` walks)."""
+        'prev_hash', 'row_hash', 'content', 'key', 'digest', 'body'}, in chain order (what `verify`
+        walks). A determination's `body` is its text rebuilt from the packed value and the stored
+        contents, None when that fails (a damaged value or a missing content row)."""
         out = []
         with self.engine.connect() as conn:
             head = conn.execute(sa.select(_t(ChainHead).c.seq, _t(ChainHead).c.hash)).mappings().first()
+            content = self._contents(conn)
             for table, model in CHAINED.items():
                 for r in conn.execute(sa.select(_t(model))).mappings():
                     row = dict(r)
                     key = {k: row[k] for k in ("run_id", "case_id", "rec_id") if k in row}
+                    body = None
+                    if table == "determinations":
+                        try:
+                            body = unpack(row["body"], content.get)
+                        except PackError:
+                            body = None
                     out.append({"table": table, "id": row["id"], "chain_seq": row["chain_seq"],
                                 "prev_hash": row["prev_hash"], "row_hash": row["row_hash"],
                                 "content": chain_content(table, row), "key": key,
-                                "digest": row.get("digest"), "body": row.get("body")})
+                                "digest": row.get("digest"), "body": body})
         out.sort(key=lambda r: (r["chain_seq"] is None, r["chain_seq"] or 0, r["table"], r["id"]))
         return (dict(head) if head else {"seq": 0, "hash": GENESIS}), out
+
+    def contents(self) -> list[dict]:
+        """Every stored content row ({'digest', 'body'}), by digest (verify checks each hashes to its key)."""
+        t = _t(ContentRow)
+        return self._all(sa.select(t.c.digest, t.c.body).order_by(t.c.digest))
+
+    def _lookup(self, conn: Connection):
+        """content(key) -> text or None, fetched as first asked for and kept: a key names its
+        content (verify checks the rows themselves, with a fresh read)."""
+        t = _t(ContentRow)
+        cache = self._content_cache
+
+        def content(key: str) -> str | None:
+            if key not in cache:
+                cache[key] = conn.execute(sa.select(t.c.body).where(t.c.digest == key)).scalar()
+            return cache[key]
+        return content
+
+    def _contents(self, conn: Connection) -> dict[str, str]:
+        # The table holds the clauses a store's determinations cite: hundreds of rows, not millions.
+        t = _t(ContentRow)
+        return dict(conn.execute(sa.select(t.c.digest, t.c.body)).all())
 
     def rulebooks(self) -> list[dict]:
         t = _t(RulebookRow)
@@ -647,16 +752,22 @@ class Store:
         return rows[0]["run_id"] if rows else None
 
     def determinations(self, run_id: int) -> list[dict]:
-        """{'case_id', 'digest', 'body'} of every determination of a run, by case id."""
+        """{'case_id', 'digest', 'body'} of every determination of a run, by case id; `body` is the
+        canonical JSON as it was stored ("" when the stored value is damaged)."""
         t = _t(DeterminationRow)
-        return self._all(sa.select(t.c.case_id, t.c.digest, t.c.body).where(t.c.run_id == run_id)
-                         .order_by(t.c.case_id))
+        q = sa.select(t.c.case_id, t.c.digest, t.c.body).where(t.c.run_id == run_id).order_by(t.c.case_id)
+        with self.engine.connect() as conn:
+            content = self._lookup(conn)
+            return [{"case_id": cid, "digest": digest, "body": _text(body, content)}
+                    for cid, digest, body in conn.execute(q)]
 
     def case_records(self, run_id: int) -> dict[str, str]:
         """case id -> the case record as read (canonical JSON), for every case of a run."""
         c = _t(CaseRow)
         with self.engine.connect() as conn:
-            return dict(conn.execute(sa.select(c.c.case_id, c.c.body).where(c.c.run_id == run_id)).all())
+            content = self._lookup(conn)
+            return {cid: _text(body, content) for cid, body in conn.execute(
+                sa.select(c.c.case_id, c.c.body).where(c.c.run_id == run_id))}
 
     # ------------------------------------------------------------ reading results
 
@@ -692,13 +803,15 @@ class Store:
         c = _t(CaseRow)
         with self.engine.connect() as conn:
             body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id)).scalar()
-        return json.loads(body) if body is not None else None
+            return _json(body, f"case {case_id} of run {run_id}", self._lookup(conn)) if body is not None else None
 
     def determination(self, run_id: int, case_id: str) -> dict | None:
         d = _t(DeterminationRow)
         with self.engine.connect() as conn:
             body = conn.execute(sa.select(d.c.body).where(d.c.run_id == run_id, d.c.case_id == case_id)).scalar()
-        return json.loads(body) if body is not None else None
+            if body is None:
+                return None
+            return _json(body, f"determination of {case_id} in run {run_id}", self._lookup(conn))
 
     def rejects(self, run_id: int) -> list[dict]:
         t = _t(RejectRow)

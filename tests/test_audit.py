@@ -447,3 +447,21 @@ findings:
     r = CliRunner().invoke(cli, ["explain", str(case), "--why-not", "x"])
     assert r.exit_code == 0, r.output
     assert "没有任何规则涉及此人" in r.output
+
+
+def test_verify_names_an_edited_clause_kept_once_and_every_determination_citing_it(copy_of):
+    """Clauses are stored once (engine/packing.py); editing one is an edit of every determination
+    that cites it, and verify says so, with the content row itself."""
+    store = Store.open(copy_of)
+    with store.engine.connect() as conn:
+        key, body = conn.exec_driver_sql("SELECT digest, body FROM contents WHERE body LIKE '{%' "
+                                         "ORDER BY digest LIMIT 1").one()
+        conn.exec_driver_sql("UPDATE contents SET body = ? WHERE digest = ?",
+                             (body.replace('"text":"', '"text":"（改）', 1), key))
+        conn.commit()
+    store.close()
+    out = run_cli("verify", "--db", copy_of, "--format", "json")
+    assert out.exit_code == 1
+    problems = json.loads(out.output)["problems"]
+    assert {"kind": "edited", "table": "contents"} in [{k: p[k] for k in ("kind", "table")} for p in problems]
+    assert any(p["table"] == "determinations" and p["kind"] == "edited" for p in problems), problems

@@ -42,15 +42,15 @@ def _outcomes(evaluator, claim: Claim):
 
 def test_schema_is_created_once_and_versioned(db_url):
     a = Store.open(db_url)
-    assert a.schema_version() == 2 and a.runs() == []
+    assert a.schema_version() == 3 and a.runs() == []
     a.close()
     b = Store.open(db_url)                      # opening again changes nothing
-    assert b.schema_version() == 2
+    assert b.schema_version() == 3
     with b.engine.connect() as conn:
         conn.exec_driver_sql("UPDATE schema_info SET value = '99' WHERE key = 'schema_version'")
         conn.commit()
     b.close()
-    with pytest.raises(StoreError, match="schema version 99; this duidan reads version 2"):
+    with pytest.raises(StoreError, match="schema version 99; this duidan reads version 3"):
         Store.open(db_url)
 
 
@@ -150,3 +150,40 @@ def test_the_stored_rulebook_re_derives_every_stored_determination(tmp_path, db_
             rulebook_from_canonical(body.replace("xichang-model", "xichang-modified"), run.rulebook["digest"])
     finally:
         store.close()
+
+
+def test_a_store_of_schema_2_is_refused_with_the_way_out(db_url):
+    s = Store.open(db_url)
+    with s.engine.connect() as conn:
+        conn.exec_driver_sql("UPDATE schema_info SET value = '2' WHERE key = 'schema_version'")
+        conn.commit()
+    s.close()
+    with pytest.raises(StoreError, match="version 2.*before determinations were stored packed.*new database"):
+        Store.open(db_url)
+
+
+def test_the_store_gives_back_every_determination_byte_for_byte_and_keeps_clauses_once(store, evaluator, mini):
+    """Issue 13 item 4: clause texts are stored once, by reference; a reader gets the canonical
+    JSON that was evaluated, and its digest verifies."""
+    from duidan.determine import digest_of_dict
+
+    run, _ = store.open_run("k", mini.summary(), [], mini.canonical)
+    store.add_records(run.id, _records(40), [])
+    claim = store.claim(run.id, 40)
+    from duidan.packing import Packer
+
+    packer = Packer()                                    # as a worker packs
+    outcomes = [evaluate_record(evaluator, f"in.jsonl:{it.line}", it.body, packer=packer) for it in claim.items]
+    bodies = {it.case_id: o.body for it, o in zip(claim.items, outcomes, strict=True) if hasattr(o, "body")}
+    store.complete(claim, run.id, outcomes, "t")
+    stored = {d["case_id"]: d for d in store.determinations(run.id)}
+    assert bodies and {k: stored[k]["body"] for k in bodies} == bodies
+    for cid, body in bodies.items():
+        det = json.loads(body)
+        assert store.determination(run.id, cid) == det and digest_of_dict(det) == stored[cid]["digest"]
+    cited = {json.dumps(c, sort_keys=True) for b in bodies.values() for r in json.loads(b)["recommendations"]
+             for c in r["clauses"]}
+    assert cited and len(store.contents()) <= len(cited) + 2        # each once (+ the dictionaries)
+    with store.engine.connect() as conn:
+        raw = conn.exec_driver_sql("SELECT sum(length(body)) FROM determinations").scalar()
+    assert raw * 4 < sum(len(b.encode()) for b in bodies.values())   # packed: a fraction of the text
