@@ -48,7 +48,7 @@ from .limits import configure as configure_limits
 from .limits import current as current_limits
 from .packing import Packer, shared_objects
 from .rulebook import Rulebook
-from .store import Claim, Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem, recommendation_rows
+from .store import Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem, recommendation_rows
 
 Progress = Callable[[str, int, int], None]   # (phase, done, total)
 
@@ -105,12 +105,10 @@ def batch(inputs: list[str | Path], *, rulebook: Rulebook | str | Path | None = 
 # ---------------------------------------------------------------- evaluation (in workers)
 
 _evaluator: Evaluator | None = None
-
-
 _strict = False   # --strict: a case with warnings is rejected
-
-
 _packer: Packer | None = None   # packs determinations as the store keeps them, in the worker
+_store: Store | None = None     # a worker's own connection to the run's store
+_who = ""
 
 
 def _init_worker(book: Rulebook, strict: bool = False) -> None:
@@ -120,10 +118,15 @@ def _init_worker(book: Rulebook, strict: bool = False) -> None:
     _packer = Packer()
 
 
-def _init_worker_process(book: Rulebook, limits: Limits | None = None, strict: bool = False) -> None:
+def _init_worker_process(book: Rulebook, limits: Limits | None = None, strict: bool = False,
+                         db_url: str | None = None) -> None:
+    global _store, _who
     if limits is not None:
         configure_limits(limits)   # a spawned worker starts with the defaults
     _init_worker(book, strict)
+    if db_url is not None:
+        _store = Store.open(db_url, 1, create=False)
+        _who = f"{socket.gethostname()}:{os.getpid()}"
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
 
@@ -174,14 +177,34 @@ def _evaluate_chunk(items: list[tuple[str, str]]) -> list[Evaluated | Rejected]:
     return [_evaluate_one(label, body) for label, body in items]
 
 
+def _work_share(run_id: int, rows: list[int]) -> tuple[int, int]:
+    """In a worker: claim the assigned cases still pending, evaluate them and store the outcomes
+    in one transaction of the worker's own. (cases stored, cases claimed); a case another process
+    holds or has stored is left to it."""
+    claim = _store.claim_rows(run_id, rows)
+    if not claim.items:
+        _store.release(claim)
+        return 0, 0
+    try:
+        outcomes = _evaluate_chunk([(_label(it), it.body) for it in claim.items])
+        _check_rulebook(outcomes, _evaluator.rulebook)
+    except BaseException:
+        _store.release(claim)
+        raise
+    return _store.complete(claim, run_id, outcomes, _who), len(claim.items)
+
+
 def _label(it: WorkItem) -> str:
     return f"{it.source}:{it.line}" if it.line else it.source
 
 
-# ---------------------------------------------------------------- the claim loop (in the parent)
+# ---------------------------------------------------------------- coordination (in the parent)
 
 def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, report: Progress,
                       strict: bool = False) -> int:
+    """Share the pending cases out to worker processes, which read, evaluate and store them
+    themselves; the parent only hands out row ids and watches. A worker that dies or hangs costs
+    its shares in flight a re-evaluation, case by case, in fresh processes (_isolate)."""
     who = f"{socket.gethostname()}:{os.getpid()}"
     n = store.counts(run.id)
     done = n["evaluated"] + n["rejected"]
@@ -192,57 +215,70 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
     # the engine (a segfault in its C core, a kill) then kills a worker, not the run, and becomes
     # that case's reject (see _isolate). spawn: a worker must not inherit the parent's database
     # connections or engine state.
-    pool = _Pool(workers, book, strict)
-    depth = workers + 1    # chunks in flight: keep every worker busy while we write
-    in_flight: deque[tuple[Claim, list, object]] = deque()
-    cursor, stored, waiting = 0, 0, False
+    pool = _Pool(workers, book, strict, store.open_url)
+    depth = 2 * workers + 2    # shares in flight: a worker never waits for the parent
+    stored, waiting = 0, False
     try:
         while True:
-            while len(in_flight) < depth:
-                claim = store.claim(run.id, CHUNK, after=cursor)
-                if not claim.items:
-                    store.release(claim)
-                    break
-                cursor = claim.items[-1].row
-                work = [(_label(it), it.body) for it in claim.items]
-                in_flight.append((claim, work, pool.submit(work)))
-            if not in_flight:
-                if store.counts(run.id)["pending"] == 0:
-                    break
-                # Cases another process holds: wait, then look again from the start, since a
-                # process that died released its cases behind our cursor.
-                if waiting:
-                    time.sleep(POLL_SECONDS)
-                cursor, waiting = 0, True
-                continue
-            waiting = False
-            claim, work, future = in_flight[0]
-            try:
-                outcomes = future.result(timeout=CASE_SECONDS * len(work) + START_SECONDS)
-            except (BrokenProcessPool, FutureTimeout):
-                # A worker died or hung: every chunk in flight is lost. Evaluate each again, one
-                # case after another in a fresh process, so the culprit is found and rejected.
-                pool.kill()
-                for claim, work, _ in list(in_flight):
-                    outcomes = _isolate(book, work, strict)
-                    _check_rulebook(outcomes, book)
-                    stored += store.complete(claim, run.id, outcomes, who)
-                    done += len(outcomes)
+            shares = deque(_shares(store.pending_rows(run.id)))
+            if not shares:
+                break
+            if waiting:
+                # Cases another process holds: wait, then look again, since a process that died
+                # released its cases.
+                time.sleep(POLL_SECONDS)
+            in_flight: deque[tuple[list[int], object]] = deque()
+            claimed = 0
+            while shares or in_flight:
+                while shares and len(in_flight) < depth:
+                    rows = shares.popleft()
+                    in_flight.append((rows, pool.submit_share(run.id, rows)))
+                rows, future = in_flight[0]
+                try:
+                    got, took = future.result(timeout=CASE_SECONDS * len(rows) + START_SECONDS)
+                except (BrokenProcessPool, FutureTimeout):
+                    # A worker died or hung: the shares it held are pending again (its transaction
+                    # died with it). Those that finished count; each other one in flight is
+                    # evaluated again, one case after another in a fresh process, so the culprit
+                    # is found and rejected.
+                    pool.kill()
+                    for rows, future in in_flight:
+                        if future.done() and not future.cancelled() and future.exception() is None:
+                            got, took = future.result()
+                        else:
+                            got, took = _isolate_share(store, run.id, rows, book, strict, who)
+                        stored, claimed, done = stored + got, claimed + took, done + took
                     report("evaluate", min(done, run.read), run.read)
-                in_flight.clear()
-                pool = _Pool(workers, book, strict)
-                continue
-            in_flight.popleft()
-            _check_rulebook(outcomes, book)
-            stored += store.complete(claim, run.id, outcomes, who)
-            done += len(outcomes)
-            report("evaluate", min(done, run.read), run.read)
+                    in_flight.clear()
+                    pool = _Pool(workers, book, strict, store.open_url)
+                    continue
+                in_flight.popleft()
+                stored, claimed, done = stored + got, claimed + took, done + took
+                report("evaluate", min(done, run.read), run.read)
+            waiting = claimed == 0
     finally:
-        for claim, _, _ in in_flight:
-            store.release(claim)
         pool.kill()
     report("evaluate", run.read, run.read)
     return stored
+
+
+def _shares(rows: list[int]) -> list[list[int]]:
+    return [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+def _isolate_share(store: Store, run_id: int, rows: list[int], book: Rulebook, strict: bool,
+                   who: str) -> tuple[int, int]:
+    claim = store.claim_rows(run_id, rows)
+    if not claim.items:
+        store.release(claim)
+        return 0, 0
+    try:
+        outcomes = _isolate(book, [(_label(it), it.body) for it in claim.items], strict)
+        _check_rulebook(outcomes, book)
+    except BaseException:
+        store.release(claim)
+        raise
+    return store.complete(claim, run_id, outcomes, who), len(claim.items)
 
 
 CASE_SECONDS = 120     # one case never takes this long (the slowest measured: well under a second)
@@ -259,13 +295,16 @@ def _check_rulebook(outcomes: list, book: Rulebook) -> None:
 class _Pool:
     """Worker processes; a dead worker breaks the pool (BrokenProcessPool) instead of hanging it."""
 
-    def __init__(self, workers: int, book: Rulebook, strict: bool = False):
+    def __init__(self, workers: int, book: Rulebook, strict: bool = False, db_url: str | None = None):
         ctx = multiprocessing.get_context("spawn")
         self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
-                                       initargs=(book, current_limits(), strict))
+                                       initargs=(book, current_limits(), strict, db_url))
 
     def submit(self, work):
         return self._ex.submit(_evaluate_chunk, work)
+
+    def submit_share(self, run_id: int, rows: list[int]):
+        return self._ex.submit(_work_share, run_id, rows)
 
     def kill(self) -> None:
         # shutdown() alone waits for running work, which may never end (a hung engine): kill.

@@ -163,6 +163,8 @@ def check_tree(data: Any, file: str, limits: Limits | None = None) -> None:
     be written as UTF-8 or kept in PostgreSQL text.
     """
     lim = limits or _current
+    if _within(data, lim):
+        return
     budget = [lim.max_nodes]
     try:
         _walk(data, (), 0, lim, budget)
@@ -170,6 +172,48 @@ def check_tree(data: Any, file: str, limits: Limits | None = None) -> None:
         # The path may name the offending key itself (a lone surrogate in a key): escaped, so the
         # message can be printed and stored.
         raise InputError.one(file, clean(field_path(e.path)), e.message) from None
+
+
+def _within(data: Any, lim: Limits) -> bool:
+    """True when `data` is certainly within the limits: the same checks as _walk, in one loop and
+    without field paths (a batch read checks every case; _walk cost 0.5 ms per case). False sends
+    the caller to _walk, which finds the first problem and names its path: the message is the
+    same whichever walk ran. The node budget is required to hold after *every* value is counted,
+    which implies _walk's check at each value, in any order."""
+    budget, max_string, max_depth, max_items = lim.max_nodes, lim.max_string, lim.max_depth, lim.max_items
+    stack = [(data, 0)]
+    pop, push = stack.pop, stack.append
+    try:
+        while stack:
+            v, depth = pop()
+            budget -= 1
+            if isinstance(v, str):
+                if len(v) > max_string or "\x00" in v:
+                    return False
+                v.encode("utf-8")
+                budget -= len(v) // 64
+            elif isinstance(v, dict):
+                if depth >= max_depth or len(v) > max_items:
+                    return False
+                for k, x in v.items():
+                    if not isinstance(k, str):
+                        if isinstance(k, (bool, int, float)) or k is None:
+                            continue
+                        return False
+                    if len(k) > max_string or "\x00" in k:
+                        return False
+                    k.encode("utf-8")
+                    push((x, depth + 1))
+            elif isinstance(v, list):
+                if depth >= max_depth or len(v) > max_items:
+                    return False
+                for x in v:
+                    push((x, depth + 1))
+            if budget < 0:
+                return False
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _walk(v: Any, path: tuple, depth: int, lim: Limits, budget: list[int]) -> None:

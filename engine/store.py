@@ -411,6 +411,7 @@ class Store:
         (read-only commands) a SQLite file that does not exist is an error, not a new database."""
         engine, shown = _engine(url, connections, create=create)
         store = cls(engine, shown)
+        store.open_url = url   # what a worker process opens (with the password `url` shows hidden)
         try:
             store._prepare()
         except sa.exc.OperationalError as e:
@@ -558,15 +559,33 @@ class Store:
         q = (sa.select(c.c.id, c.c.case_id, c.c.source, c.c.source_digest, c.c.line, c.c.body)
              .where(c.c.run_id == run_id, c.c.status == "pending", c.c.id > after)
              .order_by(c.c.id).limit(limit))
+        return self._claim(q)
+
+    def pending_rows(self, run_id: int) -> list[int]:
+        """Row ids of the run's pending cases, in order (what the parent shares out to workers)."""
+        c = _t(CaseRow)
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(c.c.id).where(c.c.run_id == run_id, c.c.status == "pending")
+                                     .order_by(c.c.id)).scalars())
+
+    def claim_rows(self, run_id: int, rows: list[int]) -> Claim:
+        """Those of `rows` that are still pending (and, on PostgreSQL, not held by another process),
+        in id order: a worker's assigned share."""
+        c = _t(CaseRow)
+        q = (sa.select(c.c.id, c.c.case_id, c.c.source, c.c.source_digest, c.c.line, c.c.body)
+             .where(c.c.run_id == run_id, c.c.status == "pending", c.c.id.in_(rows)).order_by(c.c.id))
+        return self._claim(q)
+
+    def _claim(self, q) -> Claim:
         if self.backend == "postgresql":
             conn = self.engine.connect()
             try:
                 rows = conn.execute(q.with_for_update(skip_locked=True)).all()
+                content = self._lookup(conn)
+                return Claim([_work_item(r, content) for r in rows], conn)
             except BaseException:
                 conn.close()
                 raise
-            content = self._lookup(conn)
-            return Claim([_work_item(r, content) for r in rows], conn)
         with self.engine.connect() as conn:
             content = self._lookup(conn)
             return Claim([_work_item(r, content) for r in conn.execute(q)])
@@ -779,6 +798,40 @@ class Store:
         t = _t(RecommendationRow)
         cols = [x for x in t.c if x.name not in ("run_id", *CHAIN_COLUMNS)]
         return self._all(sa.select(*cols).where(t.c.run_id == run_id).order_by(t.c.case_id, t.c.rec_id))
+
+    def tally(self, run_id: int) -> dict[str, list[tuple]]:
+        """A run's recommendations counted in the database, never loaded (engine/summary.py):
+        {'outcome' | 'track' | 'tier': [(value, n)], 'form': [(form, sanction, n)] and 'unit':
+        [(unit, tier, n)] of accountable ones, 'clause': [(clause, list, n)] and 'unit_clause':
+        [(unit, clause, n)] of their clause citations}."""
+        r, k = _t(RecommendationRow), _t(RecommendationClauseRow)
+        n = sa.func.count()
+        mine = r.c.run_id == run_id
+        held = sa.and_(mine, r.c.outcome == "accountable")
+        cited = (sa.select().select_from(r).join(k, sa.and_(k.c.run_id == r.c.run_id, k.c.rec_id == r.c.rec_id))
+                 .where(held))
+        queries = {
+            "outcome": sa.select(r.c.outcome, n).where(mine).group_by(r.c.outcome),
+            "track": sa.select(r.c.track, n).where(mine).group_by(r.c.track),
+            "tier": sa.select(r.c.tier, n).where(mine).group_by(r.c.tier),
+            "form": sa.select(r.c.form, r.c.sanction, n).where(held).group_by(r.c.form, r.c.sanction),
+            # a unit's tier: every subject of a unit has the unit's tier; max() picks it in SQL
+            "unit": sa.select(r.c.unit, sa.func.max(r.c.tier), n).where(held).group_by(r.c.unit),
+            "clause": cited.add_columns(k.c.clause_id, k.c.list, n).group_by(k.c.clause_id, k.c.list),
+            "unit_clause": cited.add_columns(r.c.unit, k.c.clause_id, n).group_by(r.c.unit, k.c.clause_id),
+        }
+        with self.engine.connect() as conn:
+            return {name: [tuple(row) for row in conn.execute(q)] for name, q in queries.items()}
+
+    def rules_of(self, run_id: int, rec_ids: list[str]) -> dict[str, str]:
+        """rec id -> its rules (space-separated), for the given recommendations (the reviewed ones)."""
+        t = _t(RecommendationRow)
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for part in _chunks(sorted(set(rec_ids)), 500):
+                out.update(conn.execute(sa.select(t.c.rec_id, t.c.rules)
+                                        .where(t.c.run_id == run_id, t.c.rec_id.in_(part))).all())
+        return out
 
     def breaches(self, run_id: int) -> list[dict]:
         """(unit, tier, clause, list) per accountable recommendation citing a clause."""

@@ -47,35 +47,38 @@ def _sorted(counter: Counter) -> dict[str, int]:
 
 
 def summarize(store: Store, run_id: int, top: int = 10) -> Summary:
+    """Counted by the database (Store.tally): memory does not grow with the run."""
     run = store.run(run_id)
     if run is None:
         raise KeyError(run_id)
-    recs = store.recommendations(run_id)
-    accountable = [r for r in recs if r["outcome"] == "accountable"]
     n = store.counts(run_id)
-    breaches = store.breaches(run_id)
-    clause_counts = Counter((b["clause_id"], b["list"]) for b in breaches)
+    t = store.tally(run_id)
     units: dict[str, Counter] = defaultdict(Counter)
-    for b in breaches:
-        units[b["unit"]][b["clause_id"]] += 1
-    tiers = {r["unit"]: r["tier"] for r in accountable}   # a subject's tier is its unit's
-    per_unit = Counter(r["unit"] for r in accountable)
+    for unit, clause, k in t["unit_clause"]:
+        units[unit][clause] += k
+    per_unit = Counter({u: k for u, _, k in t["unit"]})
+    tiers = {u: tier for u, tier, _ in t["unit"]}
     scorecard = [UnitScore(u, tiers[u], per_unit[u], _sorted(units.get(u, Counter())))
                  for u in sorted(per_unit, key=lambda u: (-per_unit[u], u))]
+    clause_counts = Counter({(c, lst): k for c, lst, k in t["clause"]})
+    forms = Counter()
+    for form, sanction, k in t["form"]:
+        forms[form_key(form, sanction)] += k
+    reviews = store.reviews(run_id)
     return Summary(
         run=run, read=run.read or 0, evaluated=n["evaluated"], rejected=n["rejected"],
-        by_outcome=_sorted(Counter(r["outcome"] for r in recs)),
-        by_track=_sorted(Counter(r["track"] for r in recs)),
-        by_tier=_sorted(Counter(r["tier"] for r in recs)),
-        by_form=_sorted(Counter(form_key(r["form"], r["sanction"]) for r in accountable)),
+        by_outcome=_sorted(Counter(dict(t["outcome"]))),
+        by_track=_sorted(Counter(dict(t["track"]))),
+        by_tier=_sorted(Counter(dict(t["tier"]))),
+        by_form=_sorted(forms),
         top_clauses=[(c, lst, k) for (c, lst), k in sorted(clause_counts.items(), key=lambda kv: (-kv[1], kv[0]))][:top],
         scorecard=scorecard,
         rejects=store.rejects(run_id),
-        **review_counts(store.reviews(run_id), recs),
+        **review_counts(reviews, store.rules_of(run_id, [rv["rec_id"] for rv in reviews])),
     )
 
 
-def review_counts(reviews: list[dict], recs: list[dict]) -> dict:
+def review_counts(reviews: list[dict], rules: list[dict] | dict[str, str]) -> dict:
     """How often reviewers accepted, modified or rejected the machine's recommendations, overall and
     per rule (a recommendation counts for every rule it rests on; its latest review stands)."""
     latest = {}
@@ -84,7 +87,9 @@ def review_counts(reviews: list[dict], recs: list[dict]) -> dict:
     word = {"accept": "accepted", "modify": "modified", "reject": "rejected"}
     totals = Counter({w: 0 for w in word.values()})
     per_rule: dict[str, Counter] = defaultdict(Counter)
-    rules_of = {r["rec_id"]: r["rules"].split() for r in recs}
+    # rec id -> its rules: recommendation rows, or Store.rules_of's mapping
+    pairs = rules.items() if isinstance(rules, dict) else ((r["rec_id"], r["rules"]) for r in rules)
+    rules_of = {rec_id: str(v).split() for rec_id, v in pairs}
     for rec_id, decision in latest.items():
         totals[word[decision]] += 1
         for rule in rules_of.get(rec_id, []):

@@ -465,3 +465,28 @@ def test_verify_names_an_edited_clause_kept_once_and_every_determination_citing_
     problems = json.loads(out.output)["problems"]
     assert {"kind": "edited", "table": "contents"} in [{k: p[k] for k in ("kind", "table")} for p in problems]
     assert any(p["table"] == "determinations" and p["kind"] == "edited" for p in problems), problems
+
+
+def test_the_summary_counted_in_sql_is_the_count_of_the_rows(stored):
+    """summarize() counts in the database (issue 13: flat memory); the oracle is counting the
+    recommendation rows and their clause citations in Python, as it was done before."""
+    from collections import Counter
+
+    from duidan.summary import form_key, summarize
+
+    store = Store.open(stored, create=False)
+    s = summarize(store, 1, top=1000)
+    recs = store.recommendations(1)
+    held = [r for r in recs if r["outcome"] == "accountable"]
+    breaches = store.breaches(1)
+    store.close()
+    assert s.by_outcome == dict(sorted(Counter(r["outcome"] for r in recs).items(), key=lambda kv: (-kv[1], kv[0])))
+    assert s.by_tier == dict(sorted(Counter(r["tier"] for r in recs).items(), key=lambda kv: (-kv[1], kv[0])))
+    assert Counter(s.by_form) == Counter(form_key(r["form"], r["sanction"]) for r in held)
+    assert Counter({(c, lst): k for c, lst, k in s.top_clauses}) == Counter((b["clause_id"], b["list"]) for b in breaches)
+    assert {u.unit: (u.tier, u.recommendations) for u in s.scorecard} == \
+        {r["unit"]: (r["tier"], n) for r in held for n in [sum(1 for x in held if x["unit"] == r["unit"])]}
+    for u in s.scorecard:
+        assert u.clauses == dict(sorted(Counter(b["clause_id"] for b in breaches if b["unit"] == u.unit).items(),
+                                        key=lambda kv: (-kv[1], kv[0])))
+    assert sum(s.by_outcome.values()) == len(recs) > 0 and s.scorecard

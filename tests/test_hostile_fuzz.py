@@ -285,3 +285,21 @@ def test_a_command_leaves_the_process_limits_as_it_found_them():
     r = CliRunner().invoke(cli, ["evaluate", "/nonexistent.yaml", "--limit", "max_bytes=1"])
     assert r.exit_code == 1
     assert current() == before == Limits() or current() == before
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(tree=TREES, depth=st.integers(1, 6), items=st.integers(1, 5), string=st.integers(0, 80),
+       nodes=st.integers(1, 60))
+def test_the_fast_limit_check_never_passes_what_the_exact_walk_refuses(tree, depth, items, string, nodes):
+    """check_tree first runs a loop without field paths (limits._within); only when it says no
+    does the exact walk run, to name the first problem. So _within saying yes must imply the
+    walk passes, for any tree and any limits; otherwise a limit could be bypassed."""
+    from duidan.limits import Limits, _walk, _within
+
+    lim = Limits(max_depth=depth, max_items=items, max_string=string, max_nodes=nodes)
+    if _within(tree, lim):
+        try:
+            _walk(tree, (), 0, lim, [lim.max_nodes])
+        except Exception as e:  # noqa: BLE001
+            raise AssertionError(f"_within passed what _walk refuses: {e!r}") from None
+    event(f"within: {_within(tree, lim)}")
