@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
 import signal
 import socket
 import sys
@@ -42,7 +43,7 @@ from .api import Evaluator
 from .case import parse_case
 from .documents import canonical_json, sha256
 from .errors import EngineFault, InputError
-from .intake import check_usage, expand, read_all, roster_sources, run_key
+from .intake import Dedup, check_usage, expand, read_records, roster_sources, run_key
 from .limits import Limits
 from .limits import configure as configure_limits
 from .limits import current as current_limits
@@ -73,18 +74,52 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
     described = [{"path": str(s.path), "digest": s.digest, "role": s.kind} for s in sources] + rosters
     run, created = store.open_run(run_key(book.digest, sources, rosters, strict), book.summary(), described,
                                   book.canonical)
-    if run.read is None:
-        records = read_all(sources, roster, book.facts)
-        report("read", 0, len(records))
-        store.add_records(run.id, [
-            NewCase(r.case_id, r.source, r.source_digest, r.line, sha256(r.body), r.body)
-            for r in records if r.body is not None
-        ], [NewReject(r.source, r.source_digest, r.line, r.case_id, r.reason) for r in records if r.body is None])
-        store.mark_read(run.id, len(records))
-        report("read", len(records), len(records))
-        run = store.run(run.id)
-    stored = _evaluate_pending(store, run, book, workers, report, strict)
+    # Workers start (import, unpickle the rulebook, register it with the engine: about a second)
+    # while this process reads; the warm-up tasks only make them spawn now.
+    pool = _Pool(workers, book, strict, store.open_url) if run.finished_at is None else None
+    if pool is not None:
+        pool.warm(workers)
+    try:
+        if run.read is None:
+            _read(store, run, sources, roster, book, report)
+            run = store.run(run.id)
+        stored = _evaluate_pending(store, run, book, workers, report, strict, pool)
+    finally:
+        if pool is not None:
+            pool.kill()
     return BatchResult(store.finish(run.id), created, stored)
+
+
+def _read(store: Store, run: Run, sources, roster: Path | None, book: Rulebook, report: Progress) -> None:
+    """Records stream from the files into the store a chunk at a time (memory does not grow with
+    the inputs); duplicate case ids are settled at the end (intake.Dedup), before the run counts as
+    read, so no worker ever sees a case that is withdrawn."""
+    dedup = Dedup()
+    cases: list[NewCase] = []
+    rejects: list[NewReject] = []
+    read = 0
+    report("read", 0, 0)
+    for r in read_records(sources, roster, book.facts):
+        read += 1
+        if not dedup.add(r):
+            continue
+        if r.body is None:
+            rejects.append(NewReject(r.source, r.source_digest, r.line, r.case_id, r.reason))
+        else:
+            cases.append(NewCase(r.case_id, r.source, r.source_digest, r.line, sha256(r.body), r.body))
+        if len(cases) + len(rejects) >= READ_CHUNK:
+            store.add_records(run.id, cases, rejects)
+            cases, rejects = [], []
+            report("read", read, read)
+    store.add_records(run.id, cases, rejects)
+    again, withdrawn = dedup.fixups()
+    store.withdraw(run.id, [(r.source_digest, r.line) for r in withdrawn],
+                   [NewReject(r.source, r.source_digest, r.line, r.case_id, r.reason) for r in again])
+    store.mark_read(run.id, read)
+    report("read", read, read)
+
+
+READ_CHUNK = 500   # records per read transaction
 
 
 def batch(inputs: list[str | Path], *, rulebook: Rulebook | str | Path | None = None, roster: str | Path | None = None,
@@ -118,9 +153,11 @@ def _init_worker(book: Rulebook, strict: bool = False) -> None:
     _packer = Packer()
 
 
-def _init_worker_process(book: Rulebook, limits: Limits | None = None, strict: bool = False,
+def _init_worker_process(book: Rulebook | bytes, limits: Limits | None = None, strict: bool = False,
                          db_url: str | None = None) -> None:
     global _store, _who
+    if isinstance(book, bytes):
+        book = pickle.loads(book)   # noqa: S301 - our own parent's pickle of the run's rulebook
     if limits is not None:
         configure_limits(limits)   # a spawned worker starts with the defaults
     _init_worker(book, strict)
@@ -201,7 +238,7 @@ def _label(it: WorkItem) -> str:
 # ---------------------------------------------------------------- coordination (in the parent)
 
 def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, report: Progress,
-                      strict: bool = False) -> int:
+                      strict: bool = False, pool: _Pool | None = None) -> int:
     """Share the pending cases out to worker processes, which read, evaluate and store them
     themselves; the parent only hands out row ids and watches. A worker that dies or hangs costs
     its shares in flight a re-evaluation, case by case, in fresh processes (_isolate)."""
@@ -215,7 +252,7 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
     # the engine (a segfault in its C core, a kill) then kills a worker, not the run, and becomes
     # that case's reject (see _isolate). spawn: a worker must not inherit the parent's database
     # connections or engine state.
-    pool = _Pool(workers, book, strict, store.open_url)
+    pool = pool or _Pool(workers, book, strict, store.open_url)
     depth = 2 * workers + 2    # shares in flight: a worker never waits for the parent
     stored, waiting = 0, False
     try:
@@ -262,6 +299,10 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
     return stored
 
 
+def _warm() -> None:
+    pass
+
+
 def _shares(rows: list[int]) -> list[list[int]]:
     return [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
 
@@ -297,18 +338,25 @@ class _Pool:
 
     def __init__(self, workers: int, book: Rulebook, strict: bool = False, db_url: str | None = None):
         ctx = multiprocessing.get_context("spawn")
+        # The rulebook goes as bytes: a spawned child reads its arguments from a pipe as it
+        # unpickles them, and unpickling a Rulebook imports half the library first, while the
+        # parent, blocked on the full pipe, waited 0.5 s per worker (measured). Bytes are read at once.
         self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
-                                       initargs=(book, current_limits(), strict, db_url))
+                                       initargs=(pickle.dumps(book), current_limits(), strict, db_url))
 
     def submit(self, work):
         return self._ex.submit(_evaluate_chunk, work)
+
+    def warm(self, workers: int) -> None:
+        for _ in range(workers):
+            self._ex.submit(_warm)
 
     def submit_share(self, run_id: int, rows: list[int]):
         return self._ex.submit(_work_share, run_id, rows)
 
     def kill(self) -> None:
         # shutdown() alone waits for running work, which may never end (a hung engine): kill.
-        procs = list(getattr(self._ex, "_processes", {}).values())
+        procs = list((getattr(self._ex, "_processes", None) or {}).values())   # None once shut down
         for p in procs:
             if p.is_alive():
                 p.kill()

@@ -32,7 +32,7 @@ from .documents import canonical_json, parse_text, read_document, sha256, valida
 from .domain import bundled_domain
 from .errors import InputError, closest, unknown
 from .limits import current as current_limits
-from .limits import read_regular
+from .limits import iter_regular, read_regular
 from .spellings import convert
 from .spellings import loose_date as _date
 
@@ -48,8 +48,29 @@ class Source:
     path: Path
     digest: str          # of the file's bytes
     kind: str            # document | jsonl | csv
-    data: bytes | None   # None when the file cannot be read
+    data: bytes | None   # the bytes, for a source made in memory; None: read from `path` when needed
     problem: str | None = None   # why it cannot be read (the whole message, naming the file)
+
+    def limit(self) -> int:
+        lim = current_limits()
+        return lim.max_bytes if self.kind == "document" else lim.max_input_bytes
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes as read now, in chunks; an InputError, naming the file, if they are no
+        longer the bytes the run was keyed on (the file changed during the batch)."""
+        if self.data is not None:
+            yield self.data
+            return
+        h = hashlib.sha256()
+        for chunk in iter_regular(self.path, self.limit()):
+            h.update(chunk)
+            yield chunk
+        if "sha256:" + h.hexdigest() != self.digest:
+            raise InputError.one(str(self.path), "(file)", "changed while the batch was reading it (its content "
+                                 "is no longer what the run is keyed on); run the batch again")
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks())
 
 
 @dataclass(frozen=True)
@@ -97,12 +118,16 @@ def expand(inputs: list[Path], exclude: Path | None = None) -> list[Source]:
             continue   # the roster sitting among the CSV files is not a case
         kind = SUFFIXES.get(p.suffix.lower(), "document")
         try:
-            data = read_regular(p, lim.max_bytes if kind == "document" else lim.max_input_bytes)
-            digest, problem = file_digest(data), None
+            # Only the digest is kept: the bytes are read again, as a stream, when the records are
+            # (memory does not grow with the inputs).
+            h = hashlib.sha256()
+            for chunk in iter_regular(p, lim.max_bytes if kind == "document" else lim.max_input_bytes):
+                h.update(chunk)
+            digest, problem = "sha256:" + h.hexdigest(), None
         except InputError as e:
-            data, problem = None, e.message
+            problem = e.message
             digest = file_digest(f"unreadable:{p}:{problem}".encode())
-        by_digest.setdefault(digest, Source(p, digest, kind, data, problem))
+        by_digest.setdefault(digest, Source(p, digest, kind, None, problem))
     return [by_digest[d] for d in sorted(by_digest)]
 
 
@@ -113,18 +138,64 @@ def check_usage(sources: list[Source], roster: Path | None) -> None:
 
 def read_all(sources: list[Source], roster: Path | None, facts: dict[str, Any]) -> list[Record]:
     """All records, in canonical order, with case ids made unique (see :func:`deduplicate`)."""
+    return deduplicate(list(read_records(sources, roster, facts)))
+
+
+def read_records(sources: list[Source], roster: Path | None, facts: dict[str, Any]) -> Iterator[Record]:
+    """The records of every source, in canonical order, as a stream (not yet deduplicated: see
+    :class:`Dedup` for doing that as they stream). A file that changed since `expand` read it
+    raises InputError (the batch stops; nothing of the run is marked read)."""
     people_units = load_roster(roster) if roster is not None else None
-    records: list[Record] = []
     for src in sources:
-        if src.data is None:
-            records.append(_reject(src, 0, None, src.problem or f"{src.path}: cannot read the file"))
+        if src.problem is not None:
+            yield _reject(src, 0, None, src.problem)
         elif src.kind == "document":
-            records.append(_document(src))
+            yield _document(src)
         elif src.kind == "jsonl":
-            records += _json_lines(src)
+            yield from _json_lines(src)
         else:
-            records += _csv(src, people_units, facts)
-    return deduplicate(records)
+            yield from _csv(src, people_units, facts)
+
+
+class Dedup:
+    """deduplicate() over a stream, with one small entry per case id instead of every record.
+
+    `add(record)` says whether a record is to be stored now: every reject, and the first case
+    record of each id. `fixups()`, once the stream has ended, gives what deduplicate() would have
+    decided for the ids read more than once: the rejects of the later copies and, for ids used
+    by different cases, of the first too (whose stored row the caller then withdraws). Identity is
+    the canonical body's digest, as deduplicate() compares the bodies themselves."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, tuple[str, str, int, str]] = {}   # id -> source, digest, line, body digest
+        self._again: dict[str, list[tuple[Record, str]]] = {}   # id -> later copies, with body digests
+
+    def add(self, r: Record) -> bool:
+        if r.body is None:
+            return True
+        first = self._first.get(r.case_id)
+        if first is None:
+            self._first[r.case_id] = (r.source, r.source_digest, r.line, sha256(r.body))
+            return True
+        self._again.setdefault(r.case_id, []).append((r, sha256(r.body)))
+        return False
+
+    def fixups(self) -> tuple[list[Record], list[Record]]:
+        """(rejects to store, first records whose stored case row is withdrawn), in stream order."""
+        rejects, withdrawn = [], []
+        for case_id, again in self._again.items():
+            source, source_digest, line, digest = self._first[case_id]
+            first = Record(source, source_digest, line, case_id, None, None)
+            if all(d == digest for _, d in again):
+                rejects += [_replace_reason(r, f"{r.label}: case {case_id!r} is a copy of {first.label}; read once")
+                            for r, _ in again]
+            else:
+                where = ", ".join([first.label] + [r.label for r, _ in again])
+                for r in [first] + [r for r, _ in again]:
+                    rejects.append(_replace_reason(r, f"{r.label}: case id {case_id!r} is used by different cases "
+                                                      f"({where}); a case id must be unique"))
+                withdrawn.append(first)
+        return rejects, withdrawn
 
 
 def deduplicate(records: list[Record]) -> list[Record]:
@@ -181,7 +252,7 @@ def _case_record(src: Source, line: int, data: Any, label: str) -> Record:
 def _document(src: Source) -> Record:
     label = str(src.path)
     try:
-        text = src.data.decode("utf-8-sig")
+        text = src.read().decode("utf-8-sig")
         data = parse_text(text, label, json_only=src.path.suffix.lower() == ".json")
     except UnicodeDecodeError as e:
         return _reject(src, 0, None, f"{label}: byte {e.start}: not UTF-8 text")
@@ -190,8 +261,17 @@ def _document(src: Source) -> Record:
     return _case_record(src, 0, data, label)
 
 
+def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(b"\n")
+        rest = parts.pop()
+        yield from parts
+    yield rest
+
+
 def _json_lines(src: Source) -> Iterator[Record]:
-    for n, raw in enumerate(src.data.split(b"\n"), 1):
+    for n, raw in enumerate(_lines(src.chunks()), 1):
         if not raw.strip():
             continue
         label = f"{src.path}:{n}"
@@ -352,11 +432,12 @@ def header_index(facts: dict[str, Any]) -> dict[str, str]:
 
 
 def _csv(src: Source, roster: Roster | InputError, facts: dict[str, Any]) -> list[Record]:
+    data = src.read()   # a case's rows may be anywhere in the file: read whole (max_input_bytes)
     try:
-        text = src.data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:   # spreadsheets saved on Chinese Windows are GB18030 unless told otherwise
-            text = src.data.decode("gb18030")
+            text = data.decode("gb18030")
         except UnicodeDecodeError as e:
             return [_reject(src, 0, None, f"{src.path}: byte {e.start}: neither UTF-8 nor GB18030 text")]
     if isinstance(roster, InputError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,12 @@ def _human(n: int) -> str:
 
 def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
     """The bytes of a regular file, at most `max_bytes`; anything else is an InputError."""
+    return b"".join(iter_regular(path, max_bytes))
+
+
+def iter_regular(path: Path, max_bytes: int | None = None) -> Iterator[bytes]:
+    """read_regular in chunks of at most 1 MiB, for files read as a stream (JSON Lines, digests):
+    the same checks, before the first chunk and as it reads."""
     limit = max_bytes if max_bytes is not None else _current.max_bytes
     name = str(path)
     try:
@@ -128,7 +135,7 @@ def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError.one(name, "(file)", "is not a regular file; only regular files are read")
-        chunks, total = [], 0
+        total = 0
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
@@ -136,8 +143,7 @@ def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
             total += len(chunk)
             if total > limit:   # grew since the stat
                 raise InputError.one(name, "(file)", f"is over the limit of {_human(limit)}")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            yield chunk
     except InputError:
         raise
     except OSError as e:

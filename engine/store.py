@@ -6,7 +6,8 @@ Tables (schema version 3, recorded in `schema_info`; created on first use):
 - `runs`: one per (rulebook digest, input contents), with its inputs, counts and times;
 - `rulebooks`: each run's rulebook, by digest, as canonical JSON (for replay and audit);
 - `cases`: one per case record read in a run, keyed (run, case id), the record zlib-compressed;
-  `status` is `pending` until a worker stores its outcome, then `done` or `rejected`;
+  `status` is `pending` until a worker stores its outcome, then `done` or `rejected` (`withdrawn`:
+  read, then found to share its case id with a different case; its reject says so);
 - `determinations`: the determination of a case, with its digest, packed (engine/packing.py): the
   clauses it cites replaced by references into `contents`, the rest zlib-compressed; every reader
   gets back the canonical JSON byte for byte, and its digest still verifies;
@@ -521,6 +522,19 @@ class Store:
                     {"run_id": run_id, "source": r.source, "source_digest": r.source_digest, "line": r.line,
                      "case_id": r.case_id, "stage": "read", "reason": r.reason} for r in part])
 
+    def withdraw(self, run_id: int, cases: list[tuple[str, int]], rejects: list[NewReject]) -> None:
+        """One transaction: the read cases at (source digest, line) leave the run (status
+        `withdrawn`: a case id used by different cases), and `rejects` are stored. Idempotent."""
+        c = _t(CaseRow)
+        with self._write() as conn:
+            for digest, line in cases:
+                conn.execute(c.update().where(c.c.run_id == run_id, c.c.source_digest == digest, c.c.line == line,
+                                              c.c.status == "pending").values(status="withdrawn"))
+            if rejects:
+                conn.execute(self._insert_new(RejectRow), [
+                    {"run_id": run_id, "source": r.source, "source_digest": r.source_digest, "line": r.line,
+                     "case_id": r.case_id, "stage": "read", "reason": r.reason} for r in rejects])
+
     def mark_read(self, run_id: int, read: int) -> None:
         t = _t(RunRow)
         with self._write() as conn:
@@ -786,7 +800,7 @@ class Store:
         with self.engine.connect() as conn:
             content = self._lookup(conn)
             return {cid: _text(body, content) for cid, body in conn.execute(
-                sa.select(c.c.case_id, c.c.body).where(c.c.run_id == run_id))}
+                sa.select(c.c.case_id, c.c.body).where(c.c.run_id == run_id, c.c.status != "withdrawn"))}
 
     # ------------------------------------------------------------ reading results
 
@@ -848,14 +862,15 @@ class Store:
         q = (sa.select(c.c.case_id, c.c.source, c.c.line, c.c.input_digest, c.c.status, c.c.done_by,
                        d.c.digest)
              .join(d, d.c.case_row == c.c.id, isouter=True)
-             .where(c.c.run_id == run_id).order_by(c.c.case_id))
+             .where(c.c.run_id == run_id, c.c.status != "withdrawn").order_by(c.c.case_id))
         return self._all(q)
 
     def case_record(self, run_id: int, case_id: str) -> dict | None:
         """The case as it was read (a CSV row group becomes a case file's content)."""
         c = _t(CaseRow)
         with self.engine.connect() as conn:
-            body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id)).scalar()
+            body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id,
+                                                          c.c.status != "withdrawn")).scalar()
             return _json(body, f"case {case_id} of run {run_id}", self._lookup(conn)) if body is not None else None
 
     def determination(self, run_id: int, case_id: str) -> dict | None:

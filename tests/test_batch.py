@@ -536,3 +536,27 @@ def test_the_cli_default_store_is_the_stores_default():
     from duidan.store import DEFAULT_URL
 
     assert cli_batch.DEFAULT_URL == DEFAULT_URL
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.sampled_from(["x", "y"]), st.booleans()),
+                max_size=12))
+def test_streamed_deduplication_decides_as_the_whole_list_does(rows):
+    """The read phase streams (issue 13: flat memory) and settles repeated case ids at the end
+    (intake.Dedup); the oracle is deduplicate() over the whole list, as the batch did before."""
+    from duidan.intake import Dedup, Record, deduplicate
+
+    records = [Record("in.jsonl", "sha256:in", i + 1, cid, None if bad else f'{{"b":"{body}"}}',
+                      "bad" if bad else None) for i, (cid, body, bad) in enumerate(rows)]
+    want = {(r.line, r.body is not None, r.reason) for r in deduplicate(records)}
+    dedup = Dedup()
+    kept = {r.line: r for r in records if dedup.add(r)}
+    again, withdrawn = dedup.fixups()
+    for r in withdrawn:
+        assert kept.pop(r.line).body is not None
+    got = {(r.line, r.body is not None, r.reason) for r in [*kept.values(), *again]}
+    assert got == want
