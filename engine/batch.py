@@ -8,9 +8,12 @@ Phases, each safe to interrupt (kill -9) and to run in several processes at once
    so the same inputs under the same rulebook always land in the same run, whoever starts it;
 2. read: every record becomes a pending case or a reject, inserted with unique keys (a second
    reader inserts nothing); the run records how many were read once all are in;
-3. evaluate: claim pending cases in chunks, evaluate them in worker processes (each builds its own
-   durable_rules host), store each chunk's outcomes in one transaction (engine/store.py); a worker
-   that dies or hangs costs only the case it was on, which becomes a reject (see _isolate);
+   The workers read, a share of the files each, straight into the store; repeated case ids are
+   settled in the database once all are in;
+3. evaluate: the parent shares the pending cases out by row id; each worker (its own durable_rules
+   host, its own connection) claims its share, evaluates it and stores the outcomes in one
+   transaction (engine/store.py); a worker that dies or hangs costs only the case it was on,
+   which becomes a reject (see _isolate);
 4. finish: when nothing is pending, record the counts; evaluated + rejected = read, or it is a bug.
 
 A restarted or second process repeats 1, skips 2 if the read is complete, and joins 3. Claims on
@@ -43,7 +46,7 @@ from .api import Evaluator
 from .case import parse_case
 from .documents import canonical_json, sha256
 from .errors import EngineFault, InputError
-from .intake import Dedup, check_usage, expand, read_records, roster_sources, run_key
+from .intake import check_usage, expand, read_records, roster_sources, run_key
 from .limits import Limits
 from .limits import configure as configure_limits
 from .limits import current as current_limits
@@ -81,7 +84,7 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
         pool.warm(workers)
     try:
         if run.read is None:
-            _read(store, run, sources, roster, book, report)
+            _read(store, run, sources, roster, book, report, pool)
             run = store.run(run.id)
         stored = _evaluate_pending(store, run, book, workers, report, strict, pool)
     finally:
@@ -90,36 +93,65 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
     return BatchResult(store.finish(run.id), created, stored)
 
 
-def _read(store: Store, run: Run, sources, roster: Path | None, book: Rulebook, report: Progress) -> None:
-    """Records stream from the files into the store a chunk at a time (memory does not grow with
-    the inputs); duplicate case ids are settled at the end (intake.Dedup), before the run counts as
-    read, so no worker ever sees a case that is withdrawn."""
-    dedup = Dedup()
+def _read(store: Store, run: Run, sources: list, roster: Path | None, book: Rulebook, report: Progress,
+          pool: _Pool | None) -> None:
+    """The workers read: each takes a share of the files, streams their records into the store a
+    chunk at a time (memory does not grow with the inputs) and says how many it read. Then the
+    parent settles repeated case ids in the database (Store.settle_duplicates: the decisions of
+    intake.deduplicate) before the run counts as read, so no worker evaluates a withdrawn case.
+    Reading is repeatable (unique keys), so a share whose worker died is simply read again here."""
+    shares = _read_shares(sources)
+    report("read", 0, len(sources))
+    read, files = 0, 0
+    futures = [(share, pool.submit_read(run.id, share, roster)) for share in shares] if pool else []
+    for share, future in futures:
+        try:
+            read += future.result()
+        except BrokenProcessPool:
+            read += _read_share(store, run.id, share, roster, book.facts)
+        files += len(share)
+        report("read", files, len(sources))
+    if not futures:
+        for share in shares:
+            read += _read_share(store, run.id, share, roster, book.facts)
+    store.settle_duplicates(run.id)
+    store.mark_read(run.id, read)
+    report("read", len(sources), len(sources))
+
+
+READ_CHUNK = 500     # records per read transaction
+FILES_PER_SHARE = 64
+
+
+def _read_shares(sources: list) -> list[list]:
+    """Case files in groups (a file each is too little work per task); a JSON Lines or CSV file alone."""
+    shares, docs = [], []
+    for src in sources:
+        if src.kind == "document" or src.problem is not None:
+            docs.append(src)
+            if len(docs) == FILES_PER_SHARE:
+                shares.append(docs)
+                docs = []
+        else:
+            shares.append([src])
+    return shares + ([docs] if docs else [])
+
+
+def _read_share(store: Store, run_id: int, share: list, roster: Path | None, facts) -> int:
     cases: list[NewCase] = []
     rejects: list[NewReject] = []
     read = 0
-    report("read", 0, 0)
-    for r in read_records(sources, roster, book.facts):
+    for r in read_records(share, roster, facts):
         read += 1
-        if not dedup.add(r):
-            continue
         if r.body is None:
             rejects.append(NewReject(r.source, r.source_digest, r.line, r.case_id, r.reason))
         else:
             cases.append(NewCase(r.case_id, r.source, r.source_digest, r.line, sha256(r.body), r.body))
         if len(cases) + len(rejects) >= READ_CHUNK:
-            store.add_records(run.id, cases, rejects)
+            store.add_records(run_id, cases, rejects)
             cases, rejects = [], []
-            report("read", read, read)
-    store.add_records(run.id, cases, rejects)
-    again, withdrawn = dedup.fixups()
-    store.withdraw(run.id, [(r.source_digest, r.line) for r in withdrawn],
-                   [NewReject(r.source, r.source_digest, r.line, r.case_id, r.reason) for r in again])
-    store.mark_read(run.id, read)
-    report("read", read, read)
-
-
-READ_CHUNK = 500   # records per read transaction
+    store.add_records(run_id, cases, rejects)
+    return read
 
 
 def batch(inputs: list[str | Path], *, rulebook: Rulebook | str | Path | None = None, roster: str | Path | None = None,
@@ -303,6 +335,11 @@ def _warm() -> None:
     pass
 
 
+def _worker_read(run_id: int, share: list, roster: Path | None) -> int:
+    """In a worker: read a share of the input files into the store (see _read)."""
+    return _read_share(_store, run_id, share, roster, _evaluator.rulebook.facts)
+
+
 def _shares(rows: list[int]) -> list[list[int]]:
     return [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
 
@@ -350,6 +387,9 @@ class _Pool:
     def warm(self, workers: int) -> None:
         for _ in range(workers):
             self._ex.submit(_warm)
+
+    def submit_read(self, run_id: int, share: list, roster: Path | None):
+        return self._ex.submit(_worker_read, run_id, share, roster)
 
     def submit_share(self, run_id: int, rows: list[int]):
         return self._ex.submit(_work_share, run_id, rows)

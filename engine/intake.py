@@ -142,8 +142,8 @@ def read_all(sources: list[Source], roster: Path | None, facts: dict[str, Any]) 
 
 
 def read_records(sources: list[Source], roster: Path | None, facts: dict[str, Any]) -> Iterator[Record]:
-    """The records of every source, in canonical order, as a stream (not yet deduplicated: see
-    :class:`Dedup` for doing that as they stream). A file that changed since `expand` read it
+    """The records of every source, in canonical order, as a stream (not yet deduplicated: the
+    batch settles repeated case ids in the store, Store.settle_duplicates). A file that changed since `expand` read it
     raises InputError (the batch stops; nothing of the run is marked read)."""
     people_units = load_roster(roster) if roster is not None else None
     for src in sources:
@@ -155,47 +155,6 @@ def read_records(sources: list[Source], roster: Path | None, facts: dict[str, An
             yield from _json_lines(src)
         else:
             yield from _csv(src, people_units, facts)
-
-
-class Dedup:
-    """deduplicate() over a stream, with one small entry per case id instead of every record.
-
-    `add(record)` says whether a record is to be stored now: every reject, and the first case
-    record of each id. `fixups()`, once the stream has ended, gives what deduplicate() would have
-    decided for the ids read more than once: the rejects of the later copies and, for ids used
-    by different cases, of the first too (whose stored row the caller then withdraws). Identity is
-    the canonical body's digest, as deduplicate() compares the bodies themselves."""
-
-    def __init__(self) -> None:
-        self._first: dict[str, tuple[str, str, int, str]] = {}   # id -> source, digest, line, body digest
-        self._again: dict[str, list[tuple[Record, str]]] = {}   # id -> later copies, with body digests
-
-    def add(self, r: Record) -> bool:
-        if r.body is None:
-            return True
-        first = self._first.get(r.case_id)
-        if first is None:
-            self._first[r.case_id] = (r.source, r.source_digest, r.line, sha256(r.body))
-            return True
-        self._again.setdefault(r.case_id, []).append((r, sha256(r.body)))
-        return False
-
-    def fixups(self) -> tuple[list[Record], list[Record]]:
-        """(rejects to store, first records whose stored case row is withdrawn), in stream order."""
-        rejects, withdrawn = [], []
-        for case_id, again in self._again.items():
-            source, source_digest, line, digest = self._first[case_id]
-            first = Record(source, source_digest, line, case_id, None, None)
-            if all(d == digest for _, d in again):
-                rejects += [_replace_reason(r, f"{r.label}: case {case_id!r} is a copy of {first.label}; read once")
-                            for r, _ in again]
-            else:
-                where = ", ".join([first.label] + [r.label for r, _ in again])
-                for r in [first] + [r for r, _ in again]:
-                    rejects.append(_replace_reason(r, f"{r.label}: case id {case_id!r} is used by different cases "
-                                                      f"({where}); a case id must be unique"))
-                withdrawn.append(first)
-        return rejects, withdrawn
 
 
 def deduplicate(records: list[Record]) -> list[Record]:

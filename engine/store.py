@@ -112,9 +112,11 @@ class RulebookRow(SQLModel, table=True):
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
+    # A record is keyed by where it was read; a case id may be read twice (workers read in
+    # parallel), and settle_duplicates() leaves one pending row per id before anything is evaluated.
     __table_args__ = (
-        sa.UniqueConstraint("run_id", "case_id"),
         sa.UniqueConstraint("run_id", "source_digest", "line"),
+        sa.Index("ix_cases_case", "run_id", "case_id"),
         sa.Index("ix_cases_claim", "run_id", "status", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -522,18 +524,38 @@ class Store:
                     {"run_id": run_id, "source": r.source, "source_digest": r.source_digest, "line": r.line,
                      "case_id": r.case_id, "stage": "read", "reason": r.reason} for r in part])
 
-    def withdraw(self, run_id: int, cases: list[tuple[str, int]], rejects: list[NewReject]) -> None:
-        """One transaction: the read cases at (source digest, line) leave the run (status
-        `withdrawn`: a case id used by different cases), and `rejects` are stored. Idempotent."""
+    def settle_duplicates(self, run_id: int) -> int:
+        """A case id names one case in a run (what intake.deduplicate decides, here over the
+        stored rows, in the canonical order of the records: source digest, line). Identical copies:
+        the first stays, the others are withdrawn as copies; different cases under one id: all are
+        withdrawn, since nothing says which is right. A withdrawn row gets a reject saying why.
+        One transaction, idempotent; returns how many rows are withdrawn."""
         c = _t(CaseRow)
         with self._write() as conn:
-            for digest, line in cases:
-                conn.execute(c.update().where(c.c.run_id == run_id, c.c.source_digest == digest, c.c.line == line,
-                                              c.c.status == "pending").values(status="withdrawn"))
+            ids = conn.execute(sa.select(c.c.case_id).where(c.c.run_id == run_id).group_by(c.c.case_id)
+                               .having(sa.func.count() > 1)).scalars().all()
+            withdrawn, rejects = [], []
+            for case_id in sorted(ids):
+                rows = conn.execute(sa.select(c.c.id, c.c.source, c.c.source_digest, c.c.line, c.c.input_digest)
+                                    .where(c.c.run_id == run_id, c.c.case_id == case_id)
+                                    .order_by(c.c.source_digest, c.c.line)).all()
+                label = [f"{r.source}:{r.line}" if r.line else r.source for r in rows]
+                if len({r.input_digest for r in rows}) == 1:
+                    out = [(r, f"{label[i]}: case {case_id!r} is a copy of {label[0]}; read once")
+                           for i, r in enumerate(rows) if i]
+                else:
+                    where = ", ".join(label)
+                    out = [(r, f"{label[i]}: case id {case_id!r} is used by different cases ({where}); "
+                               "a case id must be unique") for i, r in enumerate(rows)]
+                for r, reason in out:
+                    withdrawn.append(r.id)
+                    rejects.append({"run_id": run_id, "source": r.source, "source_digest": r.source_digest,
+                                    "line": r.line, "case_id": case_id, "stage": "read", "reason": reason})
+            for part in _chunks(withdrawn, 500):
+                conn.execute(c.update().where(c.c.id.in_(part), c.c.status == "pending").values(status="withdrawn"))
             if rejects:
-                conn.execute(self._insert_new(RejectRow), [
-                    {"run_id": run_id, "source": r.source, "source_digest": r.source_digest, "line": r.line,
-                     "case_id": r.case_id, "stage": "read", "reason": r.reason} for r in rejects])
+                conn.execute(self._insert_new(RejectRow), rejects)
+        return len(withdrawn)
 
     def mark_read(self, run_id: int, read: int) -> None:
         t = _t(RunRow)

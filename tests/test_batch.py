@@ -25,7 +25,7 @@ from duidan.case import parse_case
 from duidan.cli.audit import verify
 from duidan.cli.batch import batch, diff, runs
 from duidan.determine import rank
-from duidan.documents import canonical_json, parse_text
+from duidan.documents import canonical_json, parse_text, sha256
 from duidan.domain import bundled_domain
 from duidan.intake import Source, file_digest, read_all
 from duidan.store import Store
@@ -538,25 +538,34 @@ def test_the_cli_default_store_is_the_stores_default():
     assert cli_batch.DEFAULT_URL == DEFAULT_URL
 
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.sampled_from(["x", "y"]), st.booleans()),
-                max_size=12))
-def test_streamed_deduplication_decides_as_the_whole_list_does(rows):
-    """The read phase streams (issue 13: flat memory) and settles repeated case ids at the end
-    (intake.Dedup); the oracle is deduplicate() over the whole list, as the batch did before."""
-    from duidan.intake import Dedup, Record, deduplicate
+                max_size=12), st.randoms())
+def test_repeated_case_ids_are_settled_in_the_store_as_deduplicate_decides(tmp_path_factory, rows, rnd):
+    """Workers read in parallel and repeated case ids are settled in the database once all are in
+    (Store.settle_duplicates); the oracle is intake.deduplicate over the whole list, in canonical
+    order, as the batch did before. The order the rows arrive in does not matter."""
+    from duidan.intake import Record, deduplicate
+    from duidan.store import NewCase, NewReject
 
     records = [Record("in.jsonl", "sha256:in", i + 1, cid, None if bad else f'{{"b":"{body}"}}',
                       "bad" if bad else None) for i, (cid, body, bad) in enumerate(rows)]
     want = {(r.line, r.body is not None, r.reason) for r in deduplicate(records)}
-    dedup = Dedup()
-    kept = {r.line: r for r in records if dedup.add(r)}
-    again, withdrawn = dedup.fixups()
-    for r in withdrawn:
-        assert kept.pop(r.line).body is not None
-    got = {(r.line, r.body is not None, r.reason) for r in [*kept.values(), *again]}
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('dedup')}/s.db")
+    run, _ = store.open_run("k", {"name": "m", "edition": "x", "digest": "sha256:b"}, [], "{}")
+    shuffled = list(records)
+    rnd.shuffle(shuffled)
+    for r in shuffled:   # one at a time, in any order, as parallel readers would
+        store.add_records(run.id, [NewCase(r.case_id, r.source, r.source_digest, r.line, sha256(r.body), r.body)]
+                          if r.body else [], [] if r.body else [NewReject(r.source, r.source_digest, r.line,
+                                                                          r.case_id, r.reason)])
+    store.settle_duplicates(run.id)
+    store.settle_duplicates(run.id)   # idempotent
+    got = {(c["line"], True, None) for c in store.cases(run.id)}
+    got |= {(r["line"], False, r["reason"]) for r in store.rejects(run.id)}
+    store.close()
     assert got == want

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duidan.documents import canonical_json
-from duidan.packing import PackError, Packer, dictionary_key, pack, refs, unpack
+from duidan.packing import Packer, PackError, dictionary_key, pack, refs, unpack
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 5),
                     st.text(alphabet=st.sampled_from('ab"\\{}[]:,$ref 条款\u2028'), max_size=8))
