@@ -20,7 +20,7 @@ from typing import Literal
 
 from .case import Case, load_case
 from .determination import Determination
-from .determine import determine_data
+from .determine import determine_data, digest_and_text
 from .facts import Match, working_memory
 from .resolve import Resolution, resolve
 from .rulebook import Rulebook, load_rulebook
@@ -60,6 +60,16 @@ class Evaluator:
 
         res = self.resolve(case, file)
         return add_reasons(determine_data(case, self.rulebook, res, self.matches(res)), self.rulebook)
+
+    def evaluate_json(self, case: Case, file: str = "<case>") -> tuple[dict, str]:
+        """evaluate_data and its canonical JSON, serialised once (the digest is computed from the
+        same pieces): what a batch worker stores."""
+        from .views.reason import add_reasons
+
+        res = self.resolve(case, file)
+        det = add_reasons(determine_data(case, self.rulebook, res, self.matches(res), digest=False), self.rulebook)
+        det["digest"], text = digest_and_text(det)
+        return det, text
 
     def evaluate_file(self, path) -> Determination:
         return self.evaluate(load_case(path, self.rulebook.domain), str(path))

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from .api import Evaluator
 from .case import parse_case
-from .documents import canonical_json, sha256
+from .documents import sha256
 from .errors import EngineFault, InputError
 from .intake import check_usage, expand, read_records, roster_sources, run_key
 from .limits import Limits
@@ -211,7 +211,7 @@ def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False,
     With a packer (a worker's), the outcome also carries the determination as the store keeps it."""
     try:
         case = parse_case(json.loads(body), label, ev.rulebook.domain)
-        det = ev.evaluate_data(case, label)
+        det, body = ev.evaluate_json(case, label)
     except InputError as e:
         return Rejected(e.message)
     except EngineFault as e:
@@ -225,7 +225,6 @@ def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False,
 
         return Rejected(strict_message(label, Determination.model_validate(det)))
     recs, clauses = recommendation_rows(det)
-    body = canonical_json(det)
     packed, contents = packer.pack(body, shared_objects(det)) if packer else (b"", {})
     return Evaluated(det["digest"], body, det["rulebook"]["digest"], recs, clauses, packed, contents)
 

@@ -56,7 +56,8 @@ def _period(start: str | None, end: str | None) -> dict:
     return {"from": start, "to": end}
 
 
-def determine_data(case: Case, book: Rulebook, res: Resolution, matches: list[Match]) -> dict:
+def determine_data(case: Case, book: Rulebook, res: Resolution, matches: list[Match], *,
+                   digest: bool = True) -> dict:
     """The determination as plain data (docs/determination-format.md), digest included, reason
     sentences still empty (they are a view: engine/views/reason.py). Built directly as the dicts
     the format describes, not as validated models: this is the hot path of a batch, and the
@@ -132,7 +133,8 @@ def determine_data(case: Case, book: Rulebook, res: Resolution, matches: list[Ma
     warnings = collect_warnings(case, book, res)   # part of the record: inside the digest
     if warnings:   # written only when there are some, so a case without any keeps its digest
         det["warnings"] = warnings
-    det["digest"] = digest_of_dict(det)
+    if digest:   # digest=False: the caller computes it with the output text (digest_and_text)
+        det["digest"] = digest_of_dict(det)
     return det
 
 
@@ -206,6 +208,49 @@ def digest_of_dict(body: dict) -> str:
         body["warnings"] = [{k: v for k, v in w.items() if k != "message"} for w in body["warnings"]
                             if isinstance(w, dict)]
     return sha256(canonical_json(body))
+
+
+def digest_and_text(det: dict) -> tuple[str, str]:
+    """(digest_of_dict(det), canonical_json(det) with that digest), serialising each part once.
+
+    The digest's text is the canonical JSON less the digest, the reason sentences and the warning
+    messages; the output's has them. Canonical JSON is compositional (documents.canonical_json),
+    so each recommendation is written as the members before "reason" and those after it, and both
+    texts are put together from the same pieces. tests/test_properties.py checks both against
+    digest_of_dict and canonical_json on every bundled and generated case."""
+    recs_d, recs_o = [], []
+    for rec in det["recommendations"]:
+        lo = canonical_json({k: v for k, v in rec.items() if k < "reason"})
+        hi = canonical_json({k: v for k, v in rec.items() if k > "reason"})
+        without = _join(lo, hi)
+        recs_d.append(without)
+        recs_o.append(_join(_join(lo, '{"reason":' + canonical_json(rec["reason"]) + "}"), hi)
+                      if "reason" in rec else without)
+    parts = {k: canonical_json(v) for k, v in det.items() if k not in ("digest", "recommendations", "warnings")}
+    parts["recommendations"] = "[" + ",".join(recs_d) + "]"
+    warnings = det.get("warnings")
+    if warnings is not None:
+        parts["warnings"] = canonical_json([{k: v for k, v in w.items() if k != "message"} for w in warnings]
+                                           if warnings else warnings)
+    digest = sha256(_object(parts))
+    parts["digest"] = canonical_json(digest)
+    parts["recommendations"] = "[" + ",".join(recs_o) + "]"
+    if warnings is not None:
+        parts["warnings"] = canonical_json(warnings)
+    return digest, _object(parts)
+
+
+def _join(a: str, b: str) -> str:
+    """Two objects' canonical texts, whose keys all sort before and after, as one object's."""
+    if a == "{}":
+        return b
+    if b == "{}":
+        return a
+    return a[:-1] + "," + b[1:]
+
+
+def _object(parts: dict[str, str]) -> str:
+    return "{" + ",".join(canonical_json(k) + ":" + parts[k] for k in sorted(parts)) + "}"
 
 
 def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[ClauseView]:

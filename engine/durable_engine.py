@@ -61,6 +61,9 @@ def _int_text(n: int) -> str:
     return str(n)
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode   # made once, not per fact
+
+
 def _plain(obj) -> bool:
     """True when json.dumps writes `obj` as the engine reads it: no float in exponent notation,
     nothing non-finite, no integer past 64 bits, nothing but JSON types."""
@@ -81,7 +84,7 @@ def _plain(obj) -> bool:
 def engine_json(obj) -> str:
     """JSON text the engine's reader reads as Python reads it (numbers positional, no exponent)."""
     if _plain(obj):   # the common case: one C-speed dumps (same bytes as the writer below)
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT(obj)
     return _engine_json(obj)
 
 

@@ -106,5 +106,10 @@ def test_explain_shows_the_rules_behind_and_who_was_left_out():
 def test_plain_data_of_an_example_is_what_the_models_write(durable, path):
     from duidan.case import load_case
 
+    from duidan.determine import digest_of_dict
+    from duidan.documents import canonical_json
+
     plain = durable.evaluate_data(load_case(path, durable.rulebook.domain))
     assert Determination.model_validate(plain).to_dict() == plain == durable.evaluate_file(path).to_dict()
+    det, text = durable.evaluate_json(load_case(path, durable.rulebook.domain))   # a worker's single serialisation
+    assert det == plain and text == canonical_json(plain) and det["digest"] == digest_of_dict(plain)

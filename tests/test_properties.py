@@ -148,3 +148,10 @@ def test_plain_data_is_exactly_what_the_models_write(engines, data):
     plain = durable.evaluate_data(case)
     assert Determination.model_validate(plain).to_dict() == plain
     assert durable.evaluate(case).to_dict() == plain
+    # ... and a worker's single serialisation (digest and text from the same pieces) is exactly
+    # the canonical JSON of that data, with the digest digest_of_dict gives
+    from duidan.determine import digest_of_dict
+    from duidan.documents import canonical_json
+
+    det, text = durable.evaluate_json(case)
+    assert det == plain and text == canonical_json(plain) and det["digest"] == digest_of_dict(plain)
