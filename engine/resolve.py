@@ -72,10 +72,6 @@ def main_post(p: Person) -> PostHeld:
                                     "from": p.from_, "to": p.to})
 
 
-def units_held(p: Person) -> set[tuple[str, str]]:
-    return {(x.unit, x.post) for x in posts_of(p)}
-
-
 def held_during(p: Person | PostHeld, start: dt.date, end: dt.date) -> bool:
     """Did `p` hold the post at any time in [start, end]? Open ends mean 'since ever' / 'still'."""
     return (p.from_ is None or p.from_ <= end) and (p.to is None or p.to >= start)
@@ -135,9 +131,11 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
     declared_facts = dom.fact
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}
+    # Each person's posts, built once (main_post validates a model; resolve asked ~20 times a case)
+    posts = {p.id: posts_of(p) for p in case.people}
     staff_by_unit: dict[str, list[tuple[Person, PostHeld]]] = {}
     for p in sorted(case.people, key=lambda p: p.id):
-        for post in posts_of(p):
+        for post in posts[p.id]:
             staff_by_unit.setdefault(post.unit, []).append((p, post))
 
     lapses: list[Lapse] = []
@@ -172,7 +170,7 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
     # not the organisation chart, says whose fault it was. A finding naming only staff (the doer of
     # a copied text, say) leaves the leaders to be found by their relation, as an unnamed one does.
     record_only = {f.id: set(f.persons) for f in case.findings
-                   if any(h.post in leader_posts for pid in f.persons for h in posts_of(people[pid]))}
+                   if any(h.post in leader_posts for pid in f.persons for h in posts[pid])}
     # Whose own violation a finding is about: those linked by `violations`, and, for the detection
     # duties the domain declares (not detected, not reported), the violators of the violations in
     # the same unit during the finding's period. Nobody fails to detect or report their own act.
@@ -183,11 +181,10 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
         if f.kind in detection and not f.violations:
             mine |= {v.person for v in case.violations
                      if v.start <= f.date and v.date >= f.start
-                     and f.unit in {u for u, _ in units_held(people[v.person])}}
+                     and f.unit in {x.unit for x in posts[v.person]}}
         own[f.id] = mine
 
-    def person(lapse: Lapse, relation: str, p: Person, post: PostHeld | None = None):
-        post = post or main_post(p)
+    def person(lapse: Lapse, relation: str, p: Person, post: PostHeld):
         held = (post.from_.isoformat() if post.from_ else None, post.to.isoformat() if post.to else None)
         period = (lapse.start.isoformat(), lapse.date.isoformat())
         if p.id == lapse.violator or p.id in own.get(lapse.id, ()):
@@ -246,7 +243,7 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
                 if post.post in dom.tier[body.tier].head:
                     person(lapse, "supervising_head", p, post)
         for pid in named.get(lapse.id, []):
-            for post in posts_of(people[pid]):
+            for post in posts[pid]:
                 person(lapse, "named_person", people[pid], post)
         if lapse.violator:
             p = people[lapse.violator]
