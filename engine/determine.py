@@ -79,12 +79,13 @@ def determine_data(case: Case, book: Rulebook, res: Resolution, matches: list[Ma
         groups[(rules[m.rule].track, m.subject_kind, m.subject)].append(m)
 
     drafts = []
+    memo: dict = {}   # within this case: a rule's clauses per lapse, a clause's object per date
     for (track, kind, sid), group in sorted(groups.items(), key=lambda kv: (TRACK_ORDER[kv[0][0]], kv[0][1], kv[0][2])):
         circ = sorted(circ_by_subject.get(sid, ()))
         in_force, not_in_force = [], []
         for m in group:
             rule, lapse = rules[m.rule], lapses[m.lapse]
-            live = not rule.cites or bool(cited(book, rule, lapse, review))
+            live = not rule.cites or bool(_cited(memo, book, rule, lapse, review))
             (in_force if live else not_in_force).append(m)
         done_by = discharged.get(sid, {})
         est_all = [m for m in in_force if rules[m.rule].effect == "establish"]
@@ -102,7 +103,7 @@ def determine_data(case: Case, book: Rulebook, res: Resolution, matches: list[Ma
                       and (m.lapse in done_by or done_kinds & set(rules[m.rule].requires))]
         unsettled = [m for m in opens if m not in settled and m not in done_opens]
         build = dict(track=track, kind=kind, sid=sid, rules=rules, lapses=lapses, units=units,
-                     people=people, circumstances=circ, book=book, review=review, violations=violations)
+                     people=people, circumstances=circ, book=book, review=review, violations=violations, memo=memo)
         # Each of these is its own recommendation, so none hides another: what is established,
         # what a violation opened and no finding settles yet, and what no list in force covered.
         if est:
@@ -265,8 +266,25 @@ def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[Cla
     return out
 
 
+def _cited(memo: dict, book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[ClauseView]:
+    key = ("cited", rule.id, lapse.id)
+    if key not in memo:
+        memo[key] = cited(book, rule, lapse, review)
+    return memo[key]
+
+
+def _clause(memo: dict, book: Rulebook, v: ClauseView, day: dt.date) -> dict:
+    """A cited clause as the determination writes it; one object per (clause, edition, lapse date)
+    in a case, shared by the recommendations citing it (nothing changes them afterwards)."""
+    key = ("clause", v.id, v.edition, day)
+    if key not in memo:
+        memo[key] = {"id": v.id, "list": v.list, "edition": v.edition, "text": v.text, "gloss": v.gloss,
+                     "tier": v.tier, "role": v.role, "source": v.source, "basis": cite(book, v.basis, day)}
+    return memo[key]
+
+
 def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book,
-               review, violations, performed=None) -> dict:
+               review, violations, memo, performed=None) -> dict:
     """One recommendation, from either the matches it rests on (`used`: established, or opened by
     a violation) or the matches that cannot count (`aside`: no edition of the list in force on the
     lapse date, or the clause repealed by review)."""
@@ -277,14 +295,12 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     group = used or aside
     for m in sorted(group):
         rule, lapse = rules[m.rule], lapses[m.lapse]
-        live = cited(book, rule, lapse, review)
+        live = _cited(memo, book, rule, lapse, review)
         match_out.append({"rule": rule.id, "lapse": lapse.id, "relation": m.relation, "effect": rule.effect,
                           "form": rule.form, "sanction": rule.sanction, "clauses": [v.id for v in live],
                           "in_force": bool(used)})
         for v in live if used else ():
-            clauses[(v.id, v.edition)] = {"id": v.id, "list": v.list, "edition": v.edition, "text": v.text,
-                                          "gloss": v.gloss, "tier": v.tier, "role": v.role, "source": v.source,
-                                          "basis": cite(book, v.basis, lapse.date)}
+            clauses[(v.id, v.edition)] = _clause(memo, book, v, lapse.date)
 
     grade = _grade([rules[m.rule] for m in group])
     subject = _subject(kind, sid, units, people)
