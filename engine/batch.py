@@ -56,7 +56,7 @@ from .store import Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem
 
 Progress = Callable[[str, int, int], None]   # (phase, done, total)
 
-CHUNK = 16            # cases per claim: small enough to spread over workers, large enough to batch writes
+CHUNK = 32            # cases per claim: small enough to spread over workers, large enough to batch writes
 POLL_SECONDS = 0.2    # waiting for cases another process holds
 
 
@@ -194,7 +194,7 @@ def _init_worker_process(book: Rulebook | bytes, limits: Limits | None = None, s
         configure_limits(limits)   # a spawned worker starts with the defaults
     _init_worker(book, strict)
     if db_url is not None:
-        _store = Store.open(db_url, 1, create=False)
+        _store = Store.open(db_url, 1, create=False, bulk=True)
         _who = f"{socket.gethostname()}:{os.getpid()}"
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 

@@ -141,7 +141,7 @@ class DeterminationRow(SQLModel, table=True):
     case_id: str
     digest: str
     body: bytes = Field(sa_type=sa.LargeBinary)   # canonical JSON (docs/determination-format.md), packed
-    chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
+    chain_seq: int | None = Field(default=None)   # position in the store's chain (verify reads it all; no index)
     prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
     row_hash: str | None = None            # sha256(prev_hash + canonical content)
 
@@ -170,7 +170,7 @@ class RecommendationRow(SQLModel, table=True):
     rules: str                             # space-separated rule ids
     findings: str
     violations: str                        # (the reason sentence is a view: in the determination)
-    chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
+    chain_seq: int | None = Field(default=None)   # position in the store's chain (verify reads it all; no index)
     prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
     row_hash: str | None = None            # sha256(prev_hash + canonical content)
 
@@ -409,10 +409,23 @@ class Store:
         self._content_cache: dict[str, str | None] = {}
 
     @classmethod
-    def open(cls, url: str = DEFAULT_URL, connections: int = 4, *, create: bool = True) -> Store:
+    def open(cls, url: str = DEFAULT_URL, connections: int = 4, *, create: bool = True,
+             bulk: bool = False) -> Store:
         """Connect, create the schema on first use, and check its version. With create=False
-        (read-only commands) a SQLite file that does not exist is an error, not a new database."""
+        (read-only commands) a SQLite file that does not exist is an error, not a new database.
+
+        bulk=True (a batch worker): PostgreSQL commits without waiting for the WAL flush
+        (`synchronous_commit = off`). A server crash can then lose the last few hundred
+        milliseconds of commits, never part of one: their cases are pending again and the run
+        resumes them; a commit is still atomic and ordered, so the chain stays whole. Reviews and
+        everything else written outside a batch keep the default."""
         engine, shown = _engine(url, connections, create=create)
+        if bulk and engine.dialect.name == "postgresql":
+            @event.listens_for(engine, "connect")
+            def _relaxed(dbapi_conn, _record):
+                with dbapi_conn.cursor() as cur:
+                    cur.execute("SET synchronous_commit TO off")
+                dbapi_conn.commit()
         store = cls(engine, shown)
         store.open_url = url   # what a worker process opens (with the password `url` shows hidden)
         try:
