@@ -313,7 +313,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from duidan.api import Evaluator
     from duidan.case import load_case
-    from duidan.documents import canonical_json
     from duidan.facts import working_memory
     from duidan.reference import evaluate as reference_evaluate
     from duidan.resolve import resolve

@@ -230,6 +230,21 @@ def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _json_lines(src: Source) -> Iterator[Record]:
+    """The file's records as it is read. A file that cannot be read any more is one reject; one
+    that changed while its records were being stored stops the batch (Source.chunks): its
+    records no longer match the digest the run is keyed on, and which of them are wrong is unknown."""
+    started = False
+    try:
+        for record in _json_lines_of(src):
+            started = True
+            yield record
+    except InputError as e:
+        if started:
+            raise
+        yield _reject(src, 0, None, e.message)
+
+
+def _json_lines_of(src: Source) -> Iterator[Record]:
     for n, raw in enumerate(_lines(src.chunks()), 1):
         if not raw.strip():
             continue
@@ -391,7 +406,10 @@ def header_index(facts: dict[str, Any]) -> dict[str, str]:
 
 
 def _csv(src: Source, roster: Roster | InputError, facts: dict[str, Any]) -> list[Record]:
-    data = src.read()   # a case's rows may be anywhere in the file: read whole (max_input_bytes)
+    try:
+        data = src.read()   # a case's rows may be anywhere in the file: read whole (max_input_bytes)
+    except InputError as e:   # gone, changed or swapped for something else since it was listed
+        return [_reject(src, 0, None, e.message)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

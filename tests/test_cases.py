@@ -105,7 +105,6 @@ def test_explain_shows_the_rules_behind_and_who_was_left_out():
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_plain_data_of_an_example_is_what_the_models_write(durable, path):
     from duidan.case import load_case
-
     from duidan.determine import digest_of_dict
     from duidan.documents import canonical_json
 

@@ -9,6 +9,7 @@ import json
 import os
 import random
 import subprocess
+from pathlib import Path
 
 import pytest
 from test_batch import BATCH, make_case
@@ -45,3 +46,29 @@ def test_a_worker_that_dies_becomes_that_cases_reject(tmp_path, workers):
     # Run again without the fault: the run is complete, nothing is retried.
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert "already existed" in again.stdout and "0 case(s) added" in again.stdout, again.stdout
+
+
+def test_a_file_gone_or_changed_after_it_was_listed_is_a_reject_or_stops_the_read(tmp_path):
+    """Inputs are listed (and hashed) first and read again as a stream (issue 13: flat memory).
+    A file gone by then is a reject naming it, and the other files are read; a JSON Lines file
+    whose bytes are no longer those the run is keyed on stops the read with a message, since its
+    records cannot be told apart."""
+    import json as _json
+    import shutil
+
+    from duidan.errors import InputError
+    from duidan.intake import Source, expand, read_records
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copy(root / "cases" / "township_copied_plans.yaml", tmp_path / "a.yaml")
+    shutil.copy(root / "cases" / "village_dual_signature.yaml", tmp_path / "b.yaml")
+    sources = expand([tmp_path])
+    (tmp_path / "a.yaml").unlink()
+    records = list(read_records(sources, None, {}))
+    assert len(records) == 2
+    gone = [r for r in records if r.body is None]
+    assert len(gone) == 1 and "a.yaml" in gone[0].reason and "no such file" in gone[0].reason
+    lines = tmp_path / "c.jsonl"
+    lines.write_text(_json.dumps({"case": {"id": "X"}}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="changed while the batch was reading it"):
+        list(read_records([Source(lines, "sha256:" + "0" * 64, "jsonl", None)], None, {}))
