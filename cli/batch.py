@@ -50,7 +50,7 @@ def _echo_text(out: str, fmt: str) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=FilePath(exists=True, readable=False, path_type=Path))
 @DB
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Evaluate in this many processes.")
+              help="Read, evaluate and store in this many worker processes.")
 @click.option("--roster", type=FilePath(exists=True, dir_okay=False, readable=False, path_type=Path), default=None,
               help="Units and people (YAML/JSON, as in a case file) for CSV findings.")
 @click.option("--rulebook", type=FilePath(file_okay=False, readable=False, path_type=str), default=None,
@@ -169,4 +169,4 @@ def diff(run_a, run_b, db, fmt):
 def _review_totals(reviews: list[dict]) -> dict[str, int]:
     from duidan.summary import review_counts
 
-    return review_counts(reviews, [])["reviews"]
+    return review_counts(reviews, {})["reviews"]

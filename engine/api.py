@@ -55,21 +55,21 @@ class Evaluator:
 
     def evaluate_data(self, case: Case, file: str = "<case>") -> dict:
         """The same determination as plain data, exactly `evaluate(case).to_dict()`, without building
-        the models (what a batch stores: engine/batch.py)."""
-        from .views.reason import add_reasons
-
-        res = self.resolve(case, file)
-        return add_reasons(determine_data(case, self.rulebook, res, self.matches(res)), self.rulebook)
+        the models."""
+        return self._plain(case, file, digest=True)
 
     def evaluate_json(self, case: Case, file: str = "<case>") -> tuple[dict, str]:
         """evaluate_data and its canonical JSON, serialised once (the digest is computed from the
         same pieces): what a batch worker stores."""
+        det = self._plain(case, file, digest=False)
+        det["digest"], text = digest_and_text(det)
+        return det, text
+
+    def _plain(self, case: Case, file: str, digest: bool) -> dict:
         from .views.reason import add_reasons
 
         res = self.resolve(case, file)
-        det = add_reasons(determine_data(case, self.rulebook, res, self.matches(res), digest=False), self.rulebook)
-        det["digest"], text = digest_and_text(det)
-        return det, text
+        return add_reasons(determine_data(case, self.rulebook, res, self.matches(res), digest=digest), self.rulebook)
 
     def evaluate_file(self, path) -> Determination:
         return self.evaluate(load_case(path, self.rulebook.domain), str(path))

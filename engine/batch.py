@@ -84,7 +84,7 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
         pool.warm(workers)
     try:
         if run.read is None:
-            _read(store, run, sources, roster, book, report, pool)
+            pool = _read(store, run, sources, roster, book, report, pool)
             run = store.run(run.id)
         stored = _evaluate_pending(store, run, book, workers, report, strict, pool)
     finally:
@@ -94,29 +94,31 @@ def run_batch(store: Store, inputs: list[Path], book: Rulebook, *, roster: Path 
 
 
 def _read(store: Store, run: Run, sources: list, roster: Path | None, book: Rulebook, report: Progress,
-          pool: _Pool | None) -> None:
+          pool: _Pool) -> _Pool | None:
     """The workers read: each takes a share of the files, streams their records into the store a
     chunk at a time (memory does not grow with the inputs) and says how many it read. Then the
     parent settles repeated case ids in the database (Store.settle_duplicates: the decisions of
     intake.deduplicate) before the run counts as read, so no worker evaluates a withdrawn case.
-    Reading is repeatable (unique keys), so a share whose worker died is simply read again here."""
+    Reading is repeatable (unique keys), so the shares of a pool that broke are simply read again
+    here; the pool for the evaluation is returned (None: it broke, start a new one)."""
     shares = _read_shares(sources)
     report("read", 0, len(sources))
     read, files = 0, 0
-    futures = [(share, pool.submit_read(run.id, share, roster)) for share in shares] if pool else []
+    futures = [(share, pool.submit_read(run.id, share, roster)) for share in shares]
     for share, future in futures:
         try:
             read += future.result()
-        except BrokenProcessPool:
+        except BrokenProcessPool:   # every later share of this pool fails the same way
+            if pool is not None:
+                pool.kill()
+                pool = None
             read += _read_share(store, run.id, share, roster, book.facts)
         files += len(share)
         report("read", files, len(sources))
-    if not futures:
-        for share in shares:
-            read += _read_share(store, run.id, share, roster, book.facts)
     store.settle_duplicates(run.id)
     store.mark_read(run.id, read)
     report("read", len(sources), len(sources))
+    return pool
 
 
 READ_CHUNK = 500     # records per read transaction
@@ -230,14 +232,19 @@ def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False,
 
 
 # Fault injection for the tests of worker death (tests/test_hostile_batch.py): a worker kills itself
-# with SIGKILL before evaluating a case whose label contains this variable's value. Unset, nothing.
+# with SIGKILL before evaluating a case whose label, or reading a file whose path, contains this
+# variable's value. Unset, nothing.
 INJECT_DEATH = "DUIDAN_INJECT_WORKER_DEATH"
 
 
-def _evaluate_one(label: str, body: str) -> Evaluated | Rejected:
+def _die_if_marked(name: str) -> None:
     marker = os.environ.get(INJECT_DEATH)
-    if marker and marker in label:
+    if marker and marker in name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _evaluate_one(label: str, body: str) -> Evaluated | Rejected:
+    _die_if_marked(label)
     return evaluate_record(_evaluator, label, body, _strict, _packer)
 
 
@@ -246,20 +253,24 @@ def _evaluate_chunk(items: list[tuple[str, str]]) -> list[Evaluated | Rejected]:
 
 
 def _work_share(run_id: int, rows: list[int]) -> tuple[int, int]:
-    """In a worker: claim the assigned cases still pending, evaluate them and store the outcomes
-    in one transaction of the worker's own. (cases stored, cases claimed); a case another process
-    holds or has stored is left to it."""
-    claim = _store.claim_rows(run_id, rows)
+    """In a worker: the assigned cases, evaluated and stored in a transaction of the worker's own."""
+    return _store_share(_store, run_id, rows, _evaluate_chunk, _evaluator.rulebook, _who)
+
+
+def _store_share(store: Store, run_id: int, rows: list[int], evaluate, book: Rulebook, who: str) -> tuple[int, int]:
+    """Claim those of `rows` still pending, `evaluate` them, store the outcomes in one transaction:
+    (cases stored, cases claimed). A case another process holds or has stored is left to it."""
+    claim = store.claim_rows(run_id, rows)
     if not claim.items:
-        _store.release(claim)
+        store.release(claim)
         return 0, 0
     try:
-        outcomes = _evaluate_chunk([(_label(it), it.body) for it in claim.items])
-        _check_rulebook(outcomes, _evaluator.rulebook)
+        outcomes = evaluate([(_label(it), it.body) for it in claim.items])
+        _check_rulebook(outcomes, book)
     except BaseException:
-        _store.release(claim)
+        store.release(claim)
         raise
-    return _store.complete(claim, run_id, outcomes, _who), len(claim.items)
+    return store.complete(claim, run_id, outcomes, who), len(claim.items)
 
 
 def _label(it: WorkItem) -> str:
@@ -314,7 +325,8 @@ def _evaluate_pending(store: Store, run: Run, book: Rulebook, workers: int, repo
                         if future.done() and not future.cancelled() and future.exception() is None:
                             got, took = future.result()
                         else:
-                            got, took = _isolate_share(store, run.id, rows, book, strict, who)
+                            got, took = _store_share(store, run.id, rows, lambda work: _isolate(book, work, strict),
+                                                     book, who)
                         stored, claimed, done = stored + got, claimed + took, done + took
                     report("evaluate", min(done, run.read), run.read)
                     in_flight.clear()
@@ -336,26 +348,13 @@ def _warm() -> None:
 
 def _worker_read(run_id: int, share: list, roster: Path | None) -> int:
     """In a worker: read a share of the input files into the store (see _read)."""
+    for src in share:
+        _die_if_marked(str(src.path))
     return _read_share(_store, run_id, share, roster, _evaluator.rulebook.facts)
 
 
 def _shares(rows: list[int]) -> list[list[int]]:
     return [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
-
-
-def _isolate_share(store: Store, run_id: int, rows: list[int], book: Rulebook, strict: bool,
-                   who: str) -> tuple[int, int]:
-    claim = store.claim_rows(run_id, rows)
-    if not claim.items:
-        store.release(claim)
-        return 0, 0
-    try:
-        outcomes = _isolate(book, [(_label(it), it.body) for it in claim.items], strict)
-        _check_rulebook(outcomes, book)
-    except BaseException:
-        store.release(claim)
-        raise
-    return store.complete(claim, run_id, outcomes, who), len(claim.items)
 
 
 CASE_SECONDS = 120     # one case never takes this long (the slowest measured: well under a second)
@@ -379,9 +378,6 @@ class _Pool:
         # parent, blocked on the full pipe, waited 0.5 s per worker (measured). Bytes are read at once.
         self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
                                        initargs=(pickle.dumps(book), current_limits(), strict, db_url))
-
-    def submit(self, work):
-        return self._ex.submit(_evaluate_chunk, work)
 
     def warm(self, workers: int) -> None:
         for _ in range(workers):

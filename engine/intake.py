@@ -51,10 +51,6 @@ class Source:
     data: bytes | None   # the bytes, for a source made in memory; None: read from `path` when needed
     problem: str | None = None   # why it cannot be read (the whole message, naming the file)
 
-    def limit(self) -> int:
-        lim = current_limits()
-        return lim.max_bytes if self.kind == "document" else lim.max_input_bytes
-
     def chunks(self) -> Iterator[bytes]:
         """The file's bytes as read now, in chunks; an InputError, naming the file, if they are no
         longer the bytes the run was keyed on (the file changed during the batch)."""
@@ -62,7 +58,7 @@ class Source:
             yield self.data
             return
         h = hashlib.sha256()
-        for chunk in iter_regular(self.path, self.limit()):
+        for chunk in iter_regular(self.path, _limit(self.kind)):
             h.update(chunk)
             yield chunk
         if "sha256:" + h.hexdigest() != self.digest:
@@ -109,7 +105,6 @@ def expand(inputs: list[Path], exclude: Path | None = None) -> list[Source]:
             paths.append(p)
     skip = exclude.resolve() if exclude is not None else None
     by_digest: dict[str, Source] = {}
-    lim = current_limits()
     for p, problem in problems:
         digest = file_digest(f"unreadable:{p}:{problem}".encode())
         by_digest.setdefault(digest, Source(p, digest, "document", None, problem))
@@ -121,7 +116,7 @@ def expand(inputs: list[Path], exclude: Path | None = None) -> list[Source]:
             # Only the digest is kept: the bytes are read again, as a stream, when the records are
             # (memory does not grow with the inputs).
             h = hashlib.sha256()
-            for chunk in iter_regular(p, lim.max_bytes if kind == "document" else lim.max_input_bytes):
+            for chunk in iter_regular(p, _limit(kind)):
                 h.update(chunk)
             digest, problem = "sha256:" + h.hexdigest(), None
         except InputError as e:
@@ -129,6 +124,12 @@ def expand(inputs: list[Path], exclude: Path | None = None) -> list[Source]:
             digest = file_digest(f"unreadable:{p}:{problem}".encode())
         by_digest.setdefault(digest, Source(p, digest, kind, None, problem))
     return [by_digest[d] for d in sorted(by_digest)]
+
+
+def _limit(kind: str) -> int:
+    """A case file is one document (max_bytes); a JSON Lines or CSV file holds many (max_input_bytes)."""
+    lim = current_limits()
+    return lim.max_bytes if kind == "document" else lim.max_input_bytes
 
 
 def check_usage(sources: list[Source], roster: Path | None) -> None:
@@ -143,8 +144,9 @@ def read_all(sources: list[Source], roster: Path | None, facts: dict[str, Any]) 
 
 def read_records(sources: list[Source], roster: Path | None, facts: dict[str, Any]) -> Iterator[Record]:
     """The records of every source, in canonical order, as a stream (not yet deduplicated: the
-    batch settles repeated case ids in the store, Store.settle_duplicates). A file that changed since `expand` read it
-    raises InputError (the batch stops; nothing of the run is marked read)."""
+    batch settles repeated case ids in the store, Store.settle_duplicates). A file gone or changed
+    since `expand` hashed it is a reject; a JSON Lines file found changed after some of its records
+    were given raises InputError (see _json_lines)."""
     people_units = load_roster(roster) if roster is not None else None
     for src in sources:
         if src.problem is not None:

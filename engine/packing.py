@@ -84,16 +84,6 @@ def substitute(text: str, shared: Iterable[str] = ()) -> tuple[str, dict[str, st
     return text, contents
 
 
-def pack(text: str, shared: Iterable[str] = ()) -> tuple[bytes, dict[str, str]]:
-    """(packed value, {key: text} of the content rows it refers to), without a dictionary."""
-    body, contents = substitute(text, shared)
-    return (REFS if contents else PLAIN) + zlib.compress(body.encode("utf-8"), LEVEL), contents
-
-
-def pack_text(text: str) -> bytes:
-    return PLAIN + zlib.compress(text.encode("utf-8"), LEVEL)
-
-
 class Packer:
     """Packs values one after another; after the first DICT_BYTES of text, against a dictionary
     made of that text (see the module doc)."""
@@ -128,18 +118,6 @@ class Packer:
             self._sample = []
 
 
-def dictionary_key(value: bytes) -> str | None:
-    """The content key of the dictionary a packed value was compressed against (None: none)."""
-    value = bytes(value)
-    return value[1:1 + KEY_DIGITS].decode("ascii", "replace") if value[:1] in (PLAIN.upper(), REFS.upper()) else None
-
-
-def refs(value: bytes, content: Callable[[str], str | None] = lambda d: None) -> set[str]:
-    """The content keys a packed value refers to; `content` must give its dictionary, if any."""
-    tag, _, text = _inflate(value, content)
-    return set(_REF.findall(text)) if tag in (REFS, REFS.upper()) else set()
-
-
 def unpack(value: bytes | str | None, content: Callable[[str], str | None] = lambda d: None) -> str:
     """The exact text that was packed. `content(digest)` gives a stored object's text (None:
     not stored). A str is a value written by something other than the store (SQLite keeps
@@ -148,7 +126,7 @@ def unpack(value: bytes | str | None, content: Callable[[str], str | None] = lam
         raise PackError("no value stored")
     if isinstance(value, str):
         return value
-    tag, _, text = _inflate(value, content)
+    tag, text = _inflate(value, content)
     if tag in (PLAIN, PLAIN.upper()):
         return text
 
@@ -161,13 +139,13 @@ def unpack(value: bytes | str | None, content: Callable[[str], str | None] = lam
     return _REF.sub(put_back, text)
 
 
-def _inflate(value: bytes, content: Callable[[str], str | None]) -> tuple[bytes, str, str]:
-    """(tag, dictionary key or "", text before references are put back)."""
+def _inflate(value: bytes, content: Callable[[str], str | None]) -> tuple[bytes, str]:
+    """(tag, text before references are put back)."""
     value = bytes(value)   # PostgreSQL's driver hands back memoryview
     tag = value[:1]
     if tag not in (PLAIN, REFS, PLAIN.upper(), REFS.upper()):
         raise PackError("not a value the store writes (unknown tag)")
-    key, start = "", 1
+    start = 1
     if tag.isupper():
         key, start = value[1:1 + KEY_DIGITS].decode("ascii", "replace"), 1 + KEY_DIGITS
         dict_text = content(key)
@@ -183,6 +161,6 @@ def _inflate(value: bytes, content: Callable[[str], str | None]) -> tuple[bytes,
         raw += z.flush()
         if not z.eof:
             raise PackError("truncated")
-        return tag, key, raw.decode("utf-8")
+        return tag, raw.decode("utf-8")
     except (zlib.error, UnicodeDecodeError) as e:
         raise PackError(f"damaged ({e})") from None

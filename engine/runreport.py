@@ -32,9 +32,13 @@ def build_run_report(store: Store, run_id: int, top: int = 15) -> RunReport:
     summary = summarize(store, run_id, top=top)
     recs = store.recommendations(run_id)
     unit_names: dict[str, str] = {}
+    records = store.case_records(run_id)   # one query, not one per case
     for case_id in sorted({r["case_id"] for r in recs}):
-        record = store.case_record(run_id, case_id) or {}
-        for u in record.get("units", []):
+        try:
+            record = json.loads(records.get(case_id) or "{}")
+        except ValueError:
+            raise StoreError(f"the stored case {case_id} of run {run_id} is unreadable; run duidan verify") from None
+        for u in record.get("units", []) if isinstance(record, dict) else []:
             if isinstance(u, dict) and u.get("id") and u.get("name"):
                 unit_names.setdefault(u["id"], u["name"])
     # Reasons and clause texts are views inside the determinations (the rows hold only what is

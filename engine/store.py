@@ -5,14 +5,14 @@ Tables (schema version 3, recorded in `schema_info`; created on first use):
 
 - `runs`: one per (rulebook digest, input contents), with its inputs, counts and times;
 - `rulebooks`: each run's rulebook, by digest, as canonical JSON (for replay and audit);
-- `cases`: one per case record read in a run, keyed (run, case id), the record zlib-compressed;
+- `cases`: one per case record read in a run, keyed (run, source digest, line), the record packed;
   `status` is `pending` until a worker stores its outcome, then `done` or `rejected` (`withdrawn`:
   read, then found to share its case id with a different case; its reject says so);
 - `determinations`: the determination of a case, with its digest, packed (engine/packing.py): the
   clauses it cites replaced by references into `contents`, the rest zlib-compressed; every reader
   gets back the canonical JSON byte for byte, and its digest still verifies;
-- `contents`: rulebook content that determinations cite (clause objects), once per store, keyed
-  by the sha256 of its canonical JSON;
+- `contents`: rulebook content that determinations cite (clause objects), and the compression
+  dictionaries, once per store, keyed by 16 hex digits of the sha256 of its text;
 - `recommendations` and `recommendation_clauses`: the determination's recommendations as
   queryable rows (case, track, subject, unit, tier, form, sanction, outcome, clause ids);
 - `rejects`: every record that did not become a determination: input, line, reason;
@@ -59,7 +59,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Field, SQLModel
 
 from .documents import canonical_json
-from .packing import Packer, PackError, unpack
+from .packing import Packer, PackError, shared_objects, unpack
 
 SCHEMA_VERSION = 3
 GENESIS = "0" * 64            # prev_hash of the first link of a chain
@@ -127,7 +127,7 @@ class CaseRow(SQLModel, table=True):
     line: int                              # 0: the whole file
     input_digest: str                      # hash of the case record (canonical JSON)
     body: bytes = Field(sa_type=sa.LargeBinary)   # the case record, canonical JSON, packed
-    status: str = "pending"                # pending | done | rejected
+    status: str = "pending"                # pending | done | rejected | withdrawn
     done_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     done_by: str | None = None             # host:pid of the process that stored the outcome
 
@@ -344,12 +344,6 @@ def recommendation_rows(det: dict) -> tuple[list[dict], list[dict]]:
     return recs, clauses
 
 
-def _pack(body: str) -> tuple[bytes, dict[str, str]]:
-    from .packing import pack, shared_objects  # an outcome made without its packed value (tests)
-
-    return pack(body, shared_objects(json.loads(body)))
-
-
 def _text(value, content=lambda d: None) -> str:
     """A stored packed value as its text; "" when damaged (readers then report it as unreadable)."""
     try:
@@ -404,8 +398,8 @@ class Store:
         self.url = shown_url
         self.backend = engine.dialect.name   # "sqlite" | "postgresql"
         self._stored_contents: set[str] = set()    # content keys this process has committed
-        self._pending_contents: set[str] = set()
         self._case_packer = Packer()
+        self._det_packer = Packer()   # for outcomes that come without their packed value
         self._content_cache: dict[str, str | None] = {}
 
     @classmethod
@@ -528,9 +522,9 @@ class Store:
                 rows.append({"run_id": run_id, "case_id": c.case_id, "source": c.source, "source_digest": c.source_digest,
                              "line": c.line, "input_digest": c.input_digest, "body": body, "status": "pending"})
             with self._write() as conn:
-                self._add_contents(conn, contents)
+                new = self._add_contents(conn, contents)
                 conn.execute(self._insert_new(CaseRow), rows)
-            self._stored_contents |= self._pending_contents
+            self._stored_contents |= new   # only what committed is known to be stored
         for part in _chunks(rejects, chunk):
             with self._write() as conn:
                 conn.execute(self._insert_new(RejectRow), [
@@ -602,14 +596,6 @@ class Store:
 
     # ------------------------------------------------------------ work
 
-    def claim(self, run_id: int, limit: int, after: int = 0) -> Claim:
-        """Up to `limit` pending cases with row id > `after`, in id order."""
-        c = _t(CaseRow)
-        q = (sa.select(c.c.id, c.c.case_id, c.c.source, c.c.source_digest, c.c.line, c.c.body)
-             .where(c.c.run_id == run_id, c.c.status == "pending", c.c.id > after)
-             .order_by(c.c.id).limit(limit))
-        return self._claim(q)
-
     def pending_rows(self, run_id: int) -> list[int]:
         """Row ids of the run's pending cases, in order (what the parent shares out to workers)."""
         c = _t(CaseRow)
@@ -651,20 +637,19 @@ class Store:
         if conn is None:
             conn = self.engine.connect()
             conn.execution_options(duidan_write=True)
-        self._pending_contents = set()
         try:
-            stored = self._store_outcomes(conn, claim.items, run_id, outcomes, done_by)
+            stored, new = self._store_outcomes(conn, claim.items, run_id, outcomes, done_by)
             conn.commit()
             # Only what committed is known to be stored: a rolled-back chunk's contents are
             # inserted again by whoever stores those cases.
-            self._stored_contents |= self._pending_contents
+            self._stored_contents |= new
         finally:
             conn.close()
             claim.conn = None
         return stored
 
     def _store_outcomes(self, conn: Connection, items: list[WorkItem], run_id: int,
-                        outcomes: list[Evaluated | Rejected], done_by: str) -> int:
+                        outcomes: list[Evaluated | Rejected], done_by: str) -> tuple[int, set[str]]:
         c = _t(CaseRow)
         now = _now()
         by_row = {it.row: (it, out) for it, out in zip(items, outcomes, strict=True)}
@@ -684,7 +669,8 @@ class Store:
                 rejects.append({"run_id": run_id, "source": it.source, "source_digest": it.source_digest,
                                 "line": it.line, "case_id": it.case_id, "stage": "evaluate", "reason": out.reason})
                 continue
-            packed, used = (out.packed, out.contents) if out.packed else _pack(out.body)
+            packed, used = ((out.packed, out.contents) if out.packed else
+                            self._det_packer.pack(out.body, shared_objects(json.loads(out.body))))
             det = {"run_id": run_id, "case_row": row, "case_id": it.case_id, "digest": out.digest, "body": packed}
             dets.append(det)
             contents.update(used)
@@ -695,19 +681,20 @@ class Store:
                 links.append(("recommendations", rec))
             clauses += [dict(r, run_id=run_id) for r in out.clauses]
         self._link(conn, links)
-        self._add_contents(conn, contents)
+        new = self._add_contents(conn, contents)
         for model, rows in ((DeterminationRow, dets), (RecommendationRow, recs),
                             (RecommendationClauseRow, clauses), (RejectRow, rejects)):
             if rows:
                 conn.execute(_t(model).insert(), rows)
-        return len(won)
+        return len(won), new
 
-    def _add_contents(self, conn: Connection, contents: dict[str, str]) -> None:
-        """Content rows not yet stored, in the caller's transaction; remembered once it commits."""
-        self._pending_contents = {k for k in contents if k not in self._stored_contents}
-        if self._pending_contents:
-            conn.execute(self._insert_new(ContentRow),
-                         [{"digest": k, "body": contents[k]} for k in sorted(self._pending_contents)])
+    def _add_contents(self, conn: Connection, contents: dict[str, str]) -> set[str]:
+        """Insert the content rows this process has not stored yet, in the caller's transaction;
+        their keys, for the caller to remember once it commits."""
+        new = {k for k in contents if k not in self._stored_contents}
+        if new:
+            conn.execute(self._insert_new(ContentRow), [{"digest": k, "body": contents[k]} for k in sorted(new)])
+        return new
 
     # ------------------------------------------------------------ the chain and reviews
 

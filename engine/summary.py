@@ -78,7 +78,7 @@ def summarize(store: Store, run_id: int, top: int = 10) -> Summary:
     )
 
 
-def review_counts(reviews: list[dict], rules: list[dict] | dict[str, str]) -> dict:
+def review_counts(reviews: list[dict], rules: dict[str, str]) -> dict:
     """How often reviewers accepted, modified or rejected the machine's recommendations, overall and
     per rule (a recommendation counts for every rule it rests on; its latest review stands)."""
     latest = {}
@@ -87,9 +87,7 @@ def review_counts(reviews: list[dict], rules: list[dict] | dict[str, str]) -> di
     word = {"accept": "accepted", "modify": "modified", "reject": "rejected"}
     totals = Counter({w: 0 for w in word.values()})
     per_rule: dict[str, Counter] = defaultdict(Counter)
-    # rec id -> its rules: recommendation rows, or Store.rules_of's mapping
-    pairs = rules.items() if isinstance(rules, dict) else ((r["rec_id"], r["rules"]) for r in rules)
-    rules_of = {rec_id: str(v).split() for rec_id, v in pairs}
+    rules_of = {rec_id: v.split() for rec_id, v in rules.items()}   # Store.rules_of: rec id -> its rules
     for rec_id, decision in latest.items():
         totals[word[decision]] += 1
         for rule in rules_of.get(rec_id, []):

@@ -72,3 +72,26 @@ def test_a_file_gone_or_changed_after_it_was_listed_is_a_reject_or_stops_the_rea
     lines.write_text(_json.dumps({"case": {"id": "X"}}) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="changed while the batch was reading it"):
         list(read_records([Source(lines, "sha256:" + "0" * 64, "jsonl", None)], None, {}))
+
+
+def test_a_worker_that_dies_while_reading_costs_nothing(tmp_path):
+    """Workers read the input files too. One killed while reading its share: the parent reads
+    that share (and the rest of the broken pool's) itself, a new pool evaluates, and only the case
+    that kills its worker again, when evaluated, becomes a reject."""
+    rng = random.Random(4)
+    for i in range(6):
+        (tmp_path / f"c{i}.json").write_text(json.dumps(make_case(i, rng), ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "runs.db"
+    env = dict(os.environ, **{INJECT_DEATH: "c3.json"})
+    cmd = [*BATCH, str(tmp_path), "--db", f"sqlite:///{db}", "--rulebook", str(MINI), "--workers", "2"]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr[-800:]
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        (run,) = store.runs()
+        n = store.counts(run.id)
+        assert run.read == 6 and n == {**n, "pending": 0, "evaluated": 5, "rejected": 1}, n
+        (rej,) = store.rejects(run.id)
+        assert "c3.json" in rej["reason"] and "SIGKILL" in rej["reason"], rej
+    finally:
+        store.close()

@@ -46,10 +46,8 @@ def test_schema_is_created_once_and_versioned(db_url):
     a.close()
     b = Store.open(db_url)                      # opening again changes nothing
     assert b.schema_version() == 3
-    with b.engine.connect() as conn:
-        conn.exec_driver_sql("UPDATE schema_info SET value = '99' WHERE key = 'schema_version'")
-        conn.commit()
     b.close()
+    _set_schema_version(db_url, "99")
     with pytest.raises(StoreError, match="schema version 99; this duidan reads version 3"):
         Store.open(db_url)
 
@@ -74,14 +72,15 @@ def test_a_case_is_stored_once_whoever_completes_it(store, evaluator):
     run, _ = store.open_run("k2", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [], evaluator.rulebook.canonical)
     store.add_records(run.id, _records(10), [])
     store.mark_read(run.id, 10)
-    claim = store.claim(run.id, 6)
+    pending = store.pending_rows(run.id)
+    claim = store.claim_rows(run.id, pending[:6])
     items = list(claim.items)
     outcomes = _outcomes(evaluator, claim)
     outcomes[0] = Rejected("in.jsonl:1: rejected for the test")
     assert store.complete(claim, run.id, outcomes, "me") == 6
     # a late second writer with the same cases (SQLite's optimistic claims) stores nothing
     assert store.complete(Claim(items), run.id, outcomes, "late") == 0
-    rest = store.claim(run.id, 100)
+    rest = store.claim_rows(run.id, pending)    # the first six are done: the rest are still pending
     assert [it.case_id for it in rest.items] == [f"C-{i:05d}" for i in range(6, 10)]
     store.complete(rest, run.id, _outcomes(evaluator, rest), "me")
     done = store.finish(run.id)
@@ -100,12 +99,13 @@ def test_postgresql_claims_skip_locked_rows_and_release_on_rollback(pg_url, eval
     store = Store.open(pg_url)
     run, _ = store.open_run("k3", {"name": "mini", "edition": "x", "digest": evaluator.rulebook.digest}, [], evaluator.rulebook.canonical)
     store.add_records(run.id, _records(10), [])
-    a = store.claim(run.id, 4)
-    b = store.claim(run.id, 4)          # another worker, another transaction: the next 4
+    rows = store.pending_rows(run.id)
+    a = store.claim_rows(run.id, rows[:4])
+    b = store.claim_rows(run.id, rows[:8])   # another worker, another transaction: the 4 not held
     assert {i.row for i in a.items}.isdisjoint(i.row for i in b.items) and len(b.items) == 4
     held = [i.case_id for i in a.items]
     store.release(a)                    # a process that dies: its transaction rolls back
-    c = store.claim(run.id, 10)
+    c = store.claim_rows(run.id, rows)
     assert [i.case_id for i in c.items][:4] == held and len(c.items) == 6
     store.release(b)
     store.release(c)
@@ -152,12 +152,16 @@ def test_the_stored_rulebook_re_derives_every_stored_determination(tmp_path, db_
         store.close()
 
 
-def test_a_store_of_schema_2_is_refused_with_the_way_out(db_url):
-    s = Store.open(db_url)
+def _set_schema_version(url: str, value: str) -> None:
+    s = Store.open(url)
     with s.engine.connect() as conn:
-        conn.exec_driver_sql("UPDATE schema_info SET value = '2' WHERE key = 'schema_version'")
+        conn.exec_driver_sql(f"UPDATE schema_info SET value = '{value}' WHERE key = 'schema_version'")
         conn.commit()
     s.close()
+
+
+def test_a_store_of_schema_2_is_refused_with_the_way_out(db_url):
+    _set_schema_version(db_url, "2")
     with pytest.raises(StoreError, match="version 2.*before determinations were stored packed.*new database"):
         Store.open(db_url)
 
@@ -169,7 +173,7 @@ def test_the_store_gives_back_every_determination_byte_for_byte_and_keeps_clause
 
     run, _ = store.open_run("k", mini.summary(), [], mini.canonical)
     store.add_records(run.id, _records(40), [])
-    claim = store.claim(run.id, 40)
+    claim = store.claim_rows(run.id, store.pending_rows(run.id))
     from duidan.packing import Packer
 
     packer = Packer()                                    # as a worker packs
