@@ -89,7 +89,7 @@ def evaluate(cases, fmt, rulebook, engine, explain, strict, redact):
             bad += 1
             continue
         if redact:
-            case, det = redact_names(case, det)
+            case, det = redact_names(case, det, book.domain)
         out = render("determination", fmt, det, case, book)
         if explain:
             out += render("explain", fmt, det, book=book, case=case)

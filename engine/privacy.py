@@ -33,9 +33,10 @@ def pseudonym(person_id: str, key: bytes | None = None) -> str:
     return f"人员-{digest[:8]}"
 
 
-def redact_names(case, det):
+def redact_names(case, det, domain=None):
     """(case, determination) with every person's name replaced by their pseudonym, wherever it
-    appears in a text (the reason sentence, a description, a title)."""
+    appears in a text (the reason sentence, a description, a title). `domain` is the vocabulary
+    the case was read against (the rulebook's): the redacted case is checked against the same."""
     from .case import Case
     from .determination import Determination
 
@@ -64,4 +65,5 @@ def redact_names(case, det):
     digest = d["digest"]
     d = scrub(d)
     d["digest"] = digest
-    return Case.model_validate(scrub(c)), Determination.model_validate(d)
+    ctx = {"domain": domain} if domain is not None else None
+    return Case.model_validate(scrub(c), context=ctx), Determination.model_validate(d)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import duidan
 from duidan.api import Evaluator
@@ -122,3 +123,25 @@ def test_the_public_api(tmp_path):
     assert duidan.evaluate("cases/village_dual_signature.yaml").digest == det.digest
     result = duidan.batch(["cases/village_dual_signature.yaml"], db=f"sqlite:///{tmp_path / 'd.db'}")
     assert result.run.evaluated == 1
+
+
+def test_a_post_of_ones_own_is_held_and_redacted_under_that_rulebook(tmp_path):
+    """Why: the main post was re-validated against the bundled vocabulary while resolving, and the
+    redacted case while rendering, so a county's own post (文书 here) crashed `evaluate` with an
+    internal error and `--redact` with a traceback. Both now use the rulebook's own domain."""
+    from click.testing import CliRunner
+
+    from duidan.cli.main import cli
+
+    root = _copy_bundled(tmp_path)
+    domain = root / "domain.yaml"
+    domain.write_text(domain.read_text(encoding="utf-8").replace(
+        "\n  - {id: staff,", "\n  - {id: clerk, label: 文书, aliases: []}\n  - {id: staff,", 1), encoding="utf-8")
+    case = tmp_path / "clerk.yaml"
+    case.write_text(Path("cases/banquet_2013.yaml").read_text(encoding="utf-8").replace("post: staff", "post: clerk"), encoding="utf-8")
+    assert "clerk" in case.read_text(encoding="utf-8")
+    for extra in ([], ["--redact"]):
+        r = CliRunner().invoke(cli, ["evaluate", "--rulebook", str(root), str(case), "--format", "json", *extra])
+        assert r.exit_code == 0, r.output
+        det = json.loads(r.output)
+        assert det["recommendations"], det
