@@ -21,6 +21,7 @@ from typing import Literal
 from .case import Case, load_case
 from .determination import Determination
 from .determine import determine_data, digest_and_text
+from .documents import rebuild
 from .facts import Match, working_memory
 from .resolve import Resolution, resolve
 from .rulebook import Rulebook, load_rulebook
@@ -50,8 +51,10 @@ class Evaluator:
         return self._durable.evaluate(wm)
 
     def evaluate(self, case: Case, file: str = "<case>") -> Determination:
-        """The determination of `case`, its reason sentences rendered (the last step)."""
-        return Determination.model_validate(self.evaluate_data(case, file))
+        """The determination of `case`, its reason sentences rendered (the last step). The models are
+        rebuilt from the plain data without validating: it is our own output, and a property test
+        (tests/test_properties.py) checks validation gives the very same objects."""
+        return rebuild(Determination, self.evaluate_data(case, file))
 
     def evaluate_data(self, case: Case, file: str = "<case>") -> dict:
         """The same determination as plain data, exactly `evaluate(case).to_dict()`, without building

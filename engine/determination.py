@@ -19,7 +19,7 @@ DETERMINATION_SCHEMA = "duidan/determination/v1"
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SubjectOut(_Out):
@@ -68,7 +68,7 @@ class FormRef(_Out):
 class Period(_Out):
     """A span of days, both ends included; an open end (None) means 'since ever' / 'still'."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
 
@@ -265,7 +265,7 @@ class Determination(_Out):
     warnings: list[WarningOut] = []
     digest: str = ""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     def to_dict(self) -> dict:
         d = self.model_dump(mode="json", by_alias=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from .errors import InputError, field_path, shorten, unknown
 class Model(BaseModel):
     """Strict base: unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 def _iso_date(v: Any) -> dt.date:
@@ -241,6 +242,81 @@ def _extra_message(model: type[BaseModel], loc: tuple) -> str:
         for name, f in current.model_fields.items():
             valid.append(f.alias or name)
     return unknown("key", loc[-1], valid) if valid else f"unknown key {loc[-1]!r}"
+
+
+def rebuild(model: type[BaseModel], data: dict) -> BaseModel:
+    """`model` back from `data`, the JSON dump (`model_dump(mode="json", by_alias=True)`) of an
+    instance that was validated by this very code, without validating it again: nested models,
+    dates, floats and tuples are restored from the field types, nothing is checked. Only for bytes
+    known to be such a dump (the rulebook cache: a SHA-256 over the text, a key over the code).
+    A field type it does not know raises TypeError, so the caller falls back to validating."""
+    values = {}
+    for name, key, convert in _plan(model):
+        if key in data:
+            values[name] = data[key] if convert is None else convert(data[key])
+    return model.model_construct(**values)
+
+
+_JSON_NATIVE = (str, int, bool, Any)
+
+
+@cache
+def _plan(model: type[BaseModel]) -> tuple:
+    return tuple((name, f.alias or name,
+                  _tagged(f.annotation, f.discriminator) if f.discriminator else _converter(f.annotation))
+                 for name, f in model.model_fields.items() if not f.exclude)
+
+
+def _tagged(union: Any, tag: Any):
+    """A union of models told apart by the Literal value of their field `tag`."""
+    import typing
+
+    if not isinstance(tag, str):
+        raise TypeError(f"rebuild: no conversion for a callable discriminator on {union!r}")
+    by_value, key = {}, tag
+    for member in typing.get_args(union):
+        f = member.model_fields[tag]
+        key = f.alias or tag
+        for value in typing.get_args(f.annotation):
+            by_value[value] = member
+    return lambda v: rebuild(by_value[v[key]], v)
+
+
+def _converter(ann: Any):
+    """The function from JSON to a value of type `ann`, or None where the JSON value is the value."""
+    import types
+    import typing
+
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is Annotated:
+        tag = next((m.discriminator for m in args[1:] if getattr(m, "discriminator", None)), None)
+        return _converter(args[0]) if tag is None else _tagged(args[0], tag)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return lambda v: rebuild(ann, v)
+    if ann is dt.date:
+        return dt.date.fromisoformat
+    if ann is float:
+        return float
+    if ann in _JSON_NATIVE or origin is typing.Literal:
+        return None
+    if origin is list:
+        f = _converter(args[0])
+        return list if f is None else (lambda v: [f(x) for x in v])
+    if origin is dict and args[0] is str:
+        f = _converter(args[1])
+        return dict if f is None else (lambda v: {k: f(x) for k, x in v.items()})
+    if origin is tuple and ... not in args:
+        fs = [_converter(a) for a in args]
+        return lambda v: tuple(x if f is None else f(x) for f, x in zip(fs, v, strict=True))
+    if origin in (typing.Union, types.UnionType):
+        # smart-mode unions keep a JSON value whose type is a member as it is (3 stays int in
+        # `int | float`); only a lone `float` turns an integer into a float
+        fs = [None if a is float and int in args else _converter(a) for a in args if a is not type(None)]
+        if all(f is None for f in fs):
+            return None
+        if len(fs) == 1:
+            return lambda v: None if v is None else fs[0](v)
+    raise TypeError(f"rebuild: no conversion for field type {ann!r}")
 
 
 def _inner_model(annotation: Any):

@@ -45,6 +45,43 @@ def test_hit_is_the_parsed_rulebook(cache, book_dir):
     assert second.canonical == first.canonical == parsed.canonical
     assert second.digest == parsed.digest
     assert second.source == str(book_dir)
+    # ... and the very same objects, though rebuilt without validation (documents.rebuild)
+    assert second == parsed
+
+
+@pytest.mark.parametrize("where", ["bundled", "mini", "fixture rulebooks"])
+def test_rebuild_gives_what_validation_gives(where):
+    """Why: a cache hit rebuilds the rulebook without validating it (engine/cache.py); every field
+    type must come back as validation makes it (dates, floats, tuples, tagged unions, nested
+    models), or a hit would differ from a parse in ways equality of the canonical text hides."""
+    from duidan.documents import canonical_json, rebuild
+    from duidan.rulebook import Rulebook, rulebook_from_canonical
+
+    roots = {"bundled": [bundled_path()], "mini": [ROOT / "tests" / "fixtures" / "mini_rulebook"],
+             "fixture rulebooks": sorted(p.parent for p in (ROOT / "tests" / "fixtures").rglob("rulebook.yaml"))}[where]
+    assert roots
+    for root in roots:
+        parsed = load_rulebook(root)
+        # what a hit gave before: the same canonical text, validated (its dicts in sorted order)
+        book = rulebook_from_canonical(parsed.canonical, parsed.digest)
+        back = rebuild(Rulebook, json.loads(book.canonical))
+        assert back == book == parsed.model_copy(update={"source": ""})
+        assert _types(back) == _types(book)
+        assert canonical_json(back.model_dump(mode="json", by_alias=True)) == parsed.canonical
+
+
+def _types(x):
+    """The type of every value in a model tree (== between models ignores 1 vs 1.0, a list vs a tuple
+    inside a dict...)."""
+    from pydantic import BaseModel
+
+    if isinstance(x, BaseModel):
+        return (type(x).__name__, [(k, _types(getattr(x, k))) for k in type(x).model_fields])
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, [_types(v) for v in x])
+    if isinstance(x, dict):
+        return ("dict", [(k, _types(v)) for k, v in x.items()])   # in order: iteration sees it
+    return type(x).__name__
 
 
 def test_edit_to_any_file_is_a_miss(cache, book_dir):
@@ -78,7 +115,7 @@ def test_damaged_entry_is_ignored_and_rewritten(cache, book_dir, damage):
     elif damage == "empty":
         entry.write_text("", encoding="utf-8")
     else:
-        # A valid header and well-formed JSON whose content was changed: the digest check refuses it.
+        # A valid header and well-formed JSON whose content was changed: the SHA-256 check refuses it.
         header, _, canonical = text.partition("\n")
         data = json.loads(canonical)
         data["rules"][0]["form"] = "talk" if data["rules"][0].get("form") != "talk" else "criticism"

@@ -146,7 +146,11 @@ def test_plain_data_is_exactly_what_the_models_write(engines, data):
     durable, _ = engines
     case = parse_case(data, "<generated>")
     plain = durable.evaluate_data(case)
-    assert Determination.model_validate(plain).to_dict() == plain
+    validated = Determination.model_validate(plain)
+    assert validated.to_dict() == plain
+    # evaluate() rebuilds the models from that data without validating (documents.rebuild): the
+    # very objects validation would give
+    assert durable.evaluate(case) == validated
     assert durable.evaluate(case).to_dict() == plain
     # ... and a worker's single serialisation (digest and text from the same pieces) is exactly
     # the canonical JSON of that data, with the digest digest_of_dict gives
