@@ -419,6 +419,16 @@ def main(argv: list[str] | None = None) -> int:
 
         # --- cold start
         sec = "cold start"
+        # Byte-code as an installed package has it (pip compiles a wheel's modules at install): an
+        # editable checkout under PYTHONDONTWRITEBYTECODE=1 (as on the CI machine) would otherwise
+        # compile every duidan module from source at every start, which the bare imports, read
+        # from site-packages, never pay.
+        import compileall
+
+        import duidan
+        import duidan.cli
+        for d in sorted({Path(duidan.__file__).parent, Path(duidan.cli.__file__).parent}):
+            compileall.compile_dir(str(d), quiet=1)
         warm = dict(env)
         run_child([*DUIDAN, "evaluate", str(COLD_CASE)], env=warm)   # fills the rulebook cache
         nocache = dict(env, DUIDAN_NO_CACHE="1")

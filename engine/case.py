@@ -4,7 +4,6 @@ Everything a case refers to must resolve inside the file; dates must be in order
 must have the contract's types. A case that passes here can be evaluated without further checks.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import math

@@ -7,7 +7,6 @@ whole chain behind each recommendation as data, so explain / why-not / replay ca
 without re-deriving anything.
 """
 
-from __future__ import annotations
 
 from typing import Annotated, Literal
 

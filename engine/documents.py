@@ -4,7 +4,6 @@ YAML goes through `yaml.safe_load` only: tags that construct Python objects are 
 rulebook or a case file is data and nothing else.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import json

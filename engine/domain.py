@@ -11,7 +11,6 @@ A case file and the rules are validated against the Domain of the rulebook they 
 a rulebook that declares a tier of its own (a 社区, a 高校) is usable with no code change.
 """
 
-from __future__ import annotations
 
 import math
 from functools import cached_property, lru_cache

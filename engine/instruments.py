@@ -7,7 +7,6 @@ no edition of its instrument was in force then. Rule authors may also write a ci
 article belongs to, or refuses it with the closest valid article.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import re

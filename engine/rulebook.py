@@ -7,7 +7,6 @@ the hash of its canonical content, so formatting and comments do not change it, 
 substance does.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
