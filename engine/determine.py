@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from .case import Case
 from .determination import DETERMINATION_SCHEMA, Determination
-from .documents import canonical_json, sha256
+from .documents import canonical_json, canonical_json_plain, sha256
 from .domain import TRACKS, Domain
 from .facts import FACT_PREFIX, Match
 from .reference import fact_holds
@@ -201,57 +201,30 @@ def digest_of_dict(body: dict) -> str:
     """The hash of the decision: the canonical determination less its digest and less every
     recommendation's `reason` sentence, which is a view of `why` (docs/determination-format.md).
     Works on a stored body too (verify, replay)."""
+    return sha256(canonical_json(_decision(body)))
+
+
+def _decision(body: dict) -> dict:
+    """What the digest covers: the body less its digest, the reason sentences and the warning
+    messages (a warning's message is wording; its kind, place and value are the record)."""
     body = dict(body)
     body.pop("digest", None)
     body["recommendations"] = [{k: v for k, v in rec.items() if k != "reason"}
                                for rec in body.get("recommendations", []) if isinstance(rec, dict)]
-    if body.get("warnings"):   # a warning's message is wording; its kind, place and value are the record
+    if body.get("warnings"):
         body["warnings"] = [{k: v for k, v in w.items() if k != "message"} for w in body["warnings"]
                             if isinstance(w, dict)]
-    return sha256(canonical_json(body))
+    return body
 
 
 def digest_and_text(det: dict) -> tuple[str, str]:
-    """(digest_of_dict(det), canonical_json(det) with that digest), serialising each part once.
-
-    The digest's text is the canonical JSON less the digest, the reason sentences and the warning
-    messages; the output's has them. Canonical JSON is compositional (documents.canonical_json),
-    so each recommendation is written as the members before "reason" and those after it, and both
-    texts are put together from the same pieces. tests/test_properties.py checks both against
-    digest_of_dict and canonical_json on every bundled and generated case."""
-    recs_d, recs_o = [], []
-    for rec in det["recommendations"]:
-        lo = canonical_json({k: v for k, v in rec.items() if k < "reason"})
-        hi = canonical_json({k: v for k, v in rec.items() if k > "reason"})
-        without = _join(lo, hi)
-        recs_d.append(without)
-        recs_o.append(_join(_join(lo, '{"reason":' + canonical_json(rec["reason"]) + "}"), hi)
-                      if "reason" in rec else without)
-    parts = {k: canonical_json(v) for k, v in det.items() if k not in ("digest", "recommendations", "warnings")}
-    parts["recommendations"] = "[" + ",".join(recs_d) + "]"
-    warnings = det.get("warnings")
-    if warnings is not None:
-        parts["warnings"] = canonical_json([{k: v for k, v in w.items() if k != "message"} for w in warnings]
-                                           if warnings else warnings)
-    digest = sha256(_object(parts))
-    parts["digest"] = canonical_json(digest)
-    parts["recommendations"] = "[" + ",".join(recs_o) + "]"
-    if warnings is not None:
-        parts["warnings"] = canonical_json(warnings)
-    return digest, _object(parts)
-
-
-def _join(a: str, b: str) -> str:
-    """Two objects' canonical texts, whose keys all sort before and after, as one object's."""
-    if a == "{}":
-        return b
-    if b == "{}":
-        return a
-    return a[:-1] + "," + b[1:]
-
-
-def _object(parts: dict[str, str]) -> str:
-    return "{" + ",".join(canonical_json(k) + ":" + parts[k] for k in sorted(parts)) + "}"
+    """(digest_of_dict(det), canonical_json(det) with that digest): what a batch worker stores and
+    `evaluate --format json` prints. The determination is our own plain data with no float, so
+    both texts are orjson's (canonical_json_plain: the same bytes, several times faster);
+    tests/test_properties.py checks both against digest_of_dict and canonical_json on every
+    bundled and generated case."""
+    digest = sha256(canonical_json_plain(_decision(det)))
+    return digest, canonical_json_plain({**det, "digest": digest})
 
 
 def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[ClauseView]:

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson as _orjson
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
@@ -346,6 +347,20 @@ def _default(o: Any):
 # One encoder, made once: json.dumps with any option builds a new JSONEncoder per call, and a
 # batch makes about seventy calls a case. encode() is exactly what dumps() returns.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default).encode
+
+
+def canonical_json_plain(obj: Any) -> str:
+    """canonical_json, three to four times faster, for data of the determination's kind: str,
+    int, bool, None, lists and str-keyed dicts, no float (the determination format has no
+    non-integer number). orjson writes exactly json's bytes for those (checked on every code point
+    and on every bundled and generated determination, tests/test_properties.py); it writes some
+    floats differently (1e-05 as 0.00001) and NaN as null, so data that may hold a float goes
+    through canonical_json. Anything orjson refuses (an integer past 64 bits, a lone surrogate,
+    a key that is not a string) is written by canonical_json, which decides what such data gives."""
+    try:
+        return _orjson.dumps(obj, option=_orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:
+        return canonical_json(obj)
 
 
 def sha256(text: str) -> str:
