@@ -25,12 +25,14 @@ import json
 import math
 import threading
 from decimal import Decimal
+from functools import lru_cache
 
 import durable_rules_engine as _engine
+import orjson as _orjson
 
 from .compile import SENTINEL, compile_rules
 from .errors import EngineFault
-from .facts import Match, WorkingMemory
+from .facts import FACT_PREFIX, Match, WorkingMemory
 from .rulebook import Rule
 
 # ---------------------------------------------------------------- numbers the engine can read
@@ -105,6 +107,33 @@ def _engine_json(obj) -> str:
     raise EngineFault(f"cannot hand a {type(obj).__name__} to the rules engine")
 
 
+def _batch_json(facts: list[dict]) -> str:
+    """A case's facts as one JSON array the engine reads as Python does. Every property but the
+    case facts (`f_...`) is an id string our own code wrote, so only those values are checked; when
+    one is a number json.dumps would write in a form the engine misreads, the careful writer
+    writes the batch."""
+    for f in facts:
+        for k, v in f.items():
+            if k[:2] == FACT_PREFIX and not _plain_number(v):
+                return engine_json(facts)
+    return _COMPACT(facts)
+
+
+def _plain_number(v) -> bool:
+    t = type(v)
+    if t is float:
+        return math.isfinite(v) and "e" not in repr(v)
+    if t is int:
+        return -(2**63) <= v < 2**63
+    return t is str or t is bool or v is None
+
+
+@lru_cache(maxsize=65536)
+def _fnv1_32(s: str) -> int:
+    # Fact ids are positional (c0, c1, ...): the same few hundred strings in every case.
+    return fnv1_32(s)
+
+
 def fnv1_32(s: str) -> int:
     """durable_rules' 32-bit FNV-1 identity hash (C `char` is signed: bytes >= 0x80 sign-extend)."""
     h = 0x811C9DC5
@@ -150,15 +179,14 @@ class DurableEvaluator:
         facts = [f for f in wm.facts if (f["on"], f["relation"], f["kind"]) in keys]
         seen: dict[int, str] = {}
         for f in facts:
-            h = fnv1_32(f["id"])
+            h = _fnv1_32(f["id"])
             if seen.setdefault(h, f["id"]) != f["id"]:
                 raise EngineFault(f"fact ids {seen[h]!r} and {f['id']!r} collide under the engine's hash")
         self._counter += 1
         sid = f"s{self._counter}"
-        head = '{"sid":' + json.dumps(sid) + ","
-        # Each fact written once, the session id spliced in front (the facts never hold `sid`).
-        text = "[" + ",".join(head + engine_json(f)[1:] for f in facts) + \
-               "," + head + f'"type":"{SENTINEL}","id":"{SENTINEL}"' + "}]"
+        batch = [{"sid": sid, **f} for f in facts]
+        batch.append({"sid": sid, "type": SENTINEL, "id": SENTINEL})
+        text = _batch_json(batch)
         handle = self._handle
         fired: list[tuple[str, str]] = []
         done = False
@@ -173,7 +201,7 @@ class DurableEvaluator:
             msg = _engine.start_action_for_state(handle, state)
             msg = msg[1] if msg is not None else None
             while msg is not None:
-                (rule_id, matched), = json.loads(msg).items()
+                (rule_id, matched), = _orjson.loads(msg).items()
                 if rule_id != SENTINEL:
                     fired.append((rule_id, matched["c"]["id"]))
                 msg = _engine.complete_and_start_action(handle, state)
