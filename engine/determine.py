@@ -34,7 +34,7 @@ UNDETERMINED_DECIDER = "补充调查核实后，由纪检监察机关依照问�
 
 
 def rank(dom: Domain, subject_kind: str, form: str, sanction: str | None) -> int:
-    return dom.ladder(subject_kind).index((form, sanction if form == "disciplinary" else None))
+    return dom.rank(subject_kind, form, sanction)
 
 
 def shift_form(dom: Domain, subject_kind: str, form: str, sanction: str | None, steps: int) -> tuple[str, str | None]:
@@ -231,12 +231,13 @@ def cited(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[Cla
     """The rule's clauses as worded in the edition in force on the lapse date (从旧), leaving out
     any that a later edition in force at review has repealed (兼从轻: a duty abolished since is
     not held against anyone)."""
-    out = []
-    for cid in rule.cites:
-        view = book.clause_at(cid, lapse.date)
-        if view is not None and book.clause_at(cid, review) is not None:
-            out.append(view)
-    return out
+    key = ("cited", rule.id, book.epoch(lapse.date), book.epoch(review))
+    out = book.memo.get(key)
+    if out is None:
+        out = book.memo[key] = tuple(view for cid in rule.cites
+                                     if (view := book.clause_at(cid, lapse.date)) is not None
+                                     and book.clause_at(cid, review) is not None)
+    return list(out)
 
 
 def _cited(memo: dict, book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date) -> list[ClauseView]:
@@ -420,12 +421,12 @@ def cite(book: Rulebook, refs: list[str], day: dt.date | None, kind: str | None 
         return list(refs)
     if day is None:
         return []
-    out = []
-    for ref in refs:
-        c = book.instruments.cite(ref, day, kind)
-        if c is not None:
-            out.append(c.text)
-    return out
+    key = ("cite", tuple(refs), book.epoch(day), kind)
+    texts = book.memo.get(key)
+    if texts is None:
+        table = book.instruments
+        texts = book.memo[key] = tuple(c.text for ref in refs if (c := table.cite(ref, day, kind)) is not None)
+    return list(texts)
 
 
 def _edition_range(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date, sanction: str):

@@ -301,17 +301,30 @@ class Domain(Model):
 
     # ------------------------------------------------------------ ladders
 
-    def ladder(self, subject_kind: str) -> list[tuple[str, str | None]]:
+    def ladder(self, subject_kind: str) -> tuple[tuple[str, str | None], ...]:
         """One ladder per subject kind, lightest first; a disciplinary form is placed by its sanction."""
-        if subject_kind == "unit":
-            return [(f, None) for f in self.ladders.unit]
-        out: list[tuple[str, str | None]] = []
+        return self._ladder_of[subject_kind == "unit"]
+
+    def rank(self, subject_kind: str, form: str, sanction: str | None) -> int:
+        """The place of (form, sanction) on the subject kind's ladder (ValueError if not on it)."""
+        try:
+            return self._ranks[subject_kind == "unit"][(form, sanction if form == "disciplinary" else None)]
+        except KeyError:
+            raise ValueError(f"{(form, sanction)!r} is not on the {subject_kind} ladder") from None
+
+    @cached_property
+    def _ladder_of(self) -> dict[bool, tuple[tuple[str, str | None], ...]]:
+        person: list[tuple[str, str | None]] = []
         for f in self.ladders.person:
             if f == "disciplinary":
-                out += [("disciplinary", s) for s in self.ladders.sanction]
+                person += [("disciplinary", s) for s in self.ladders.sanction]
             else:
-                out.append((f, None))
-        return out
+                person.append((f, None))
+        return {False: tuple(person), True: tuple((f, None) for f in self.ladders.unit)}
+
+    @cached_property
+    def _ranks(self) -> dict[bool, dict[tuple[str, str | None], int]]:
+        return {unit: {step: i for i, step in enumerate(lad)} for unit, lad in self._ladder_of.items()}
 
 
 # ---------------------------------------------------------------- reading documents against a domain

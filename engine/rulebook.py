@@ -9,6 +9,7 @@ substance does.
 
 
 import datetime as dt
+from bisect import bisect_right
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -451,6 +452,26 @@ class Rulebook(Model):
     @cached_property
     def rule_index(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
+
+    @cached_property
+    def _epochs(self) -> list[dt.date]:
+        """Every day on which an edition of a list or of a national instrument came into force,
+        sorted. Between two of them nothing a determination cites changes wording or force."""
+        days = {e.in_force for lst in self.lists.values() for e in lst.editions}
+        if self.instruments is not None:
+            days |= {e.in_force for i in self.instruments.instruments for e in i.editions}
+        return sorted(days)
+
+    def epoch(self, day: dt.date) -> int:
+        """The stretch of time `day` falls in (see _epochs): what is cited on a day is the same on
+        every day of its epoch, so it can be worked out once per epoch, for every case."""
+        return bisect_right(self._epochs, day)
+
+    @cached_property
+    def memo(self) -> dict:
+        """Values derived from this rulebook alone (keys name the derivation; days enter only as
+        epochs), shared by every case evaluated under it: bounded by the rulebook's content."""
+        return {}
 
     @cached_property
     def _views(self) -> dict[tuple[str, str], ClauseView | None]:

@@ -11,6 +11,7 @@ in the text report, and `--strict` turns them into rejects.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from .case import Case
@@ -31,6 +32,13 @@ def _fact_hint(rulebook: Rulebook, name: str) -> str | None:
             _HINTS.clear()
         _HINTS[key] = _chinese_names(rulebook).get(name) or closest(name, rulebook.facts)
     return _HINTS[key]
+
+
+@lru_cache(maxsize=4096)
+def _closest_area(area: str, areas: tuple[str, ...]) -> str | None:
+    # A batch meets the same few areas and portfolios in case after case (difflib was a tenth of
+    # determining them); bounded, since both come from input.
+    return closest(area, areas)
 
 
 def _chinese_names(rulebook: Rulebook) -> dict[str, str]:
@@ -70,8 +78,8 @@ def collect_warnings(case: Case, rulebook: Rulebook, resolution: Resolution) -> 
                 here = units[unit_id]
                 scope = {unit_id} | ({here.parent} if here.parent else set())
                 if not any(item.area in p.portfolio for p in case.people if p.unit in scope):
-                    areas = sorted({a for p in case.people if p.unit in scope for a in p.portfolio})
-                    hint = closest(item.area, areas)
+                    areas = tuple(sorted({a for p in case.people if p.unit in scope for a in p.portfolio}))
+                    hint = _closest_area(item.area, areas)
                     tip = f"；是否应为 {hint}? / did you mean {hint!r}?" if hint else ""
                     out.append({"kind": "area_unmatched", "where": f"{section}[{item.id}].area",
                                 "message": f"领域 {item.area!r} 不在 {unit_id} 及其上级单位任何人的分管范围内 / "
