@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .case import Case, Person, PostHeld, Unit
 from .domain import Domain
 
 
-@dataclass(frozen=True, order=True)
-class Lapse:
+# Lapse, Holder and Excluded are named tuples: a case makes hundreds of them and sorts them, and
+# tuples are built, hashed and compared in C (as frozen, ordered dataclasses they were a third of
+# resolving). Their order is their fields' order, as before.
+class Lapse(NamedTuple):
     id: str
     on: str                    # "finding" | "violation"
     kind: str
@@ -33,8 +36,7 @@ class Lapse:
     own_severity: str | None = None   # as recorded, where accumulation changed `severity`
 
 
-@dataclass(frozen=True, order=True)
-class Holder:
+class Holder(NamedTuple):
     lapse: str
     relation: str
     subject_kind: str          # "person" | "unit"
@@ -44,8 +46,7 @@ class Holder:
     post: str | None           # None for units
 
 
-@dataclass(frozen=True, order=True)
-class Excluded:
+class Excluded(NamedTuple):
     lapse: str
     relation: str
     person: str
@@ -62,19 +63,23 @@ class Resolution:
     undeclared_facts: dict[str, list[str]] = field(default_factory=dict)  # lapse id -> fact names kept aside
 
 
-def posts_of(p: Person) -> list[PostHeld]:
+class Tenure(NamedTuple):
+    """One post a person held, over a period: the main one or one of `posts`."""
+
+    unit: str
+    post: str
+    portfolio: tuple[str, ...]
+    from_: dt.date | None
+    to: dt.date | None
+
+
+def posts_of(p: Person) -> list[Tenure]:
     """Every post `p` held: the main one (`unit`, `post`, `from`, `to`) and any in `posts`."""
-    return [main_post(p), *p.posts]
+    return [Tenure(p.unit, p.post, tuple(p.portfolio), p.from_, p.to),
+            *(Tenure(h.unit, h.post, tuple(h.portfolio), h.from_, h.to) for h in p.posts)]
 
 
-def main_post(p: Person) -> PostHeld:
-    # Constructed, not validated: the fields were checked when the case was read, against the
-    # rulebook's own domain; validating again here would check them against the bundled one.
-    return PostHeld.model_construct(unit=p.unit, post=p.post, portfolio=list(p.portfolio),
-                                    from_=p.from_, to=p.to)
-
-
-def held_during(p: Person | PostHeld, start: dt.date, end: dt.date) -> bool:
+def held_during(p: Person | PostHeld | Tenure, start: dt.date, end: dt.date) -> bool:
     """Did `p` hold the post at any time in [start, end]? Open ends mean 'since ever' / 'still'."""
     return (p.from_ is None or p.from_ <= end) and (p.to is None or p.to >= start)
 
@@ -133,9 +138,8 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
     declared_facts = dom.fact
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}
-    # Each person's posts, built once (main_post validates a model; resolve asked ~20 times a case)
     posts = {p.id: posts_of(p) for p in case.people}
-    staff_by_unit: dict[str, list[tuple[Person, PostHeld]]] = {}
+    staff_by_unit: dict[str, list[tuple[Person, Tenure]]] = {}
     for p in sorted(case.people, key=lambda p: p.id):
         for post in posts[p.id]:
             staff_by_unit.setdefault(post.unit, []).append((p, post))
@@ -186,19 +190,21 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
                      and f.unit in {x.unit for x in posts[v.person]}}
         own[f.id] = mine
 
-    def person(lapse: Lapse, relation: str, p: Person, post: PostHeld):
-        held = (post.from_.isoformat() if post.from_ else None, post.to.isoformat() if post.to else None)
-        period = (lapse.start.isoformat(), lapse.date.isoformat())
+    def person(lapse: Lapse, relation: str, p: Person, post: Tenure):
         if p.id == lapse.violator or p.id in own.get(lapse.id, ()):
             # The violator answers for the violation on the direct track, not as its own leader
             # or supervisor.
-            excluded.add(Excluded(lapse.id, relation, p.id, "violator", held, period))
+            exclude(lapse, relation, p, post, "violator")
         elif lapse.id in record_only and p.id not in record_only[lapse.id]:
-            excluded.add(Excluded(lapse.id, relation, p.id, "not_named", held, period))
+            exclude(lapse, relation, p, post, "not_named")
         elif held_during(post, lapse.start, lapse.date):
             holders.add(Holder(lapse.id, relation, "person", p.id, post.unit, units[post.unit].tier, post.post))
         else:
-            excluded.add(Excluded(lapse.id, relation, p.id, "not_in_post", held, period))
+            exclude(lapse, relation, p, post, "not_in_post")
+
+    def exclude(lapse: Lapse, relation: str, p: Person, post: Tenure, reason: str):
+        held = (post.from_.isoformat() if post.from_ else None, post.to.isoformat() if post.to else None)
+        excluded.add(Excluded(lapse.id, relation, p.id, reason, held, (lapse.start.isoformat(), lapse.date.isoformat())))
 
     def unit_subject(lapse: Lapse, relation: str, u: Unit):
         holders.add(Holder(lapse.id, relation, "unit", u.id, u.id, u.tier, None))
@@ -215,7 +221,7 @@ def resolve(case: Case, dom: Domain, accumulation=None) -> Resolution:
             if (vunit.id == f.unit or vunit.parent == f.unit) and v.start <= f.date and v.date >= f.start:
                 remit[v.id].update(f.persons)
 
-    def covers(lapse: Lapse, p: Person, post: PostHeld) -> bool:
+    def covers(lapse: Lapse, p: Person, post: Tenure) -> bool:
         # A named member answers for the area: the record put it in their remit.
         return ((lapse.area is not None and lapse.area in post.portfolio) or p.id in named.get(lapse.id, ())
                 or p.id in remit.get(lapse.id, ()))
