@@ -39,16 +39,15 @@ class Evaluator:
         return resolve(case, self.rulebook.domain, self.rulebook.meta.accumulation)
 
     def matches(self, res: Resolution) -> list[Match]:
-        wm = working_memory(res)
         if self.engine == "reference":
             from . import reference
 
-            return reference.evaluate(self.rulebook.rules, wm)
+            return reference.evaluate(self.rulebook.rules, working_memory(res))
         if self._durable is None:
             from .durable_engine import evaluator_for
 
             self._durable = evaluator_for(self.rulebook.digest, self.rulebook.rules)
-        return self._durable.evaluate(wm)
+        return self._durable.evaluate(working_memory(res, self._durable.keys))
 
     def evaluate(self, case: Case, file: str = "<case>") -> Determination:
         """The determination of `case`, its reason sentences rendered (the last step). The models are

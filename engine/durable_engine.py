@@ -111,12 +111,14 @@ def _batch_json(facts: list[dict]) -> str:
     """A case's facts as one JSON array the engine reads as Python does. Every property but the
     case facts (`f_...`) is an id string our own code wrote, so only those values are checked; when
     one is a number json.dumps would write in a form the engine misreads, the careful writer
-    writes the batch."""
+    writes the batch. Otherwise orjson writes it: for these values (strings, booleans, integers
+    within 64 bits, floats Python writes without an exponent) its bytes are json.dumps's, at a
+    fraction of the cost (checked on millions of floats, and by the differential test)."""
     for f in facts:
         for k, v in f.items():
             if k[:2] == FACT_PREFIX and not _plain_number(v):
                 return engine_json(facts)
-    return _COMPACT(facts)
+    return _orjson.dumps(facts).decode("utf-8")
 
 
 def _plain_number(v) -> bool:
@@ -156,7 +158,7 @@ class DurableEvaluator:
     def __init__(self, name: str, rules: list[Rule]):
         compiled = compile_rules(rules)
         self.name = name
-        self._keys = compiled.keys
+        self.keys = compiled.keys   # the (on, relation, kind) some rule tests
         try:
             self._handle = _engine.create_ruleset(name, engine_json(compiled.rules))
         except Exception as e:  # an engine limit (e.g. error 108) on a valid-looking rulebook
@@ -175,7 +177,7 @@ class DurableEvaluator:
         # Only candidates some rule could match go to the engine: every rule tests `on`,
         # `relation` and `kind` by equality (engine/compile.py), so any other candidate matches
         # nothing. The reference evaluator sees them all; the differential test keeps us honest.
-        keys = self._keys
+        keys = self.keys
         facts = [f for f in wm.facts if (f["on"], f["relation"], f["kind"]) in keys]
         seen: dict[int, str] = {}
         for f in facts:

@@ -59,12 +59,17 @@ def candidate_fact(fid: str, lapse: Lapse, h: Holder) -> dict:
     return d
 
 
-def working_memory(res: Resolution) -> WorkingMemory:
+def working_memory(res: Resolution, keys: frozenset[tuple[str, str, str]] | None = None) -> WorkingMemory:
+    """The candidates of `res`; with `keys`, only those whose (on, relation, kind) is in it (the
+    engine is sent nothing else: engine/compile.py), under the same ids as in the whole memory."""
     lapses = {lp.id: lp for lp in res.lapses}
     facts, candidates = [], {}
     for i, h in enumerate(res.holders):   # holders are sorted: ids follow canonical order
+        lapse = lapses[h.lapse]
+        if keys is not None and (lapse.on, h.relation, lapse.kind) not in keys:
+            continue
         fid = f"c{i}"
         candidates[fid] = h
-        facts.append(candidate_fact(fid, lapses[h.lapse], h))
+        facts.append(candidate_fact(fid, lapse, h))
     facts.sort(key=lambda f: f["id"])
     return WorkingMemory(facts, candidates)

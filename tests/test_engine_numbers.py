@@ -36,6 +36,24 @@ def test_engine_json_writes_every_float_positionally_and_exactly(x):
     assert json.loads(text)["v"] == x, "positional notation must be the same double"
 
 
+@settings(max_examples=2000, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-(2**70), 2**70),
+                                 st.booleans(), st.text(max_size=5)), max_size=6))
+def test_a_batch_of_facts_is_written_as_the_careful_writer_writes_it(values):
+    """The engine's batch is written by orjson when every case-fact value is plain: its text must
+    be exactly engine_json's, whatever the values (exponent floats and 64-bit overflows included)."""
+    from duidan.durable_engine import _batch_json
+
+    facts = [{"id": f"c{i}", "type": "candidate", "f_v": v} for i, v in enumerate(values)]
+    try:
+        expected = engine_json(facts)
+    except Exception as e:   # noqa: BLE001  what the careful writer refuses, the batch refuses too
+        with pytest.raises(type(e)):
+            _batch_json(facts)
+        return
+    assert _batch_json(facts) == expected
+
+
 def test_non_finite_numbers_never_reach_the_engine():
     from duidan.errors import EngineFault
 
