@@ -248,13 +248,14 @@ def _cited(memo: dict, book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date
 
 
 def _clause(memo: dict, book: Rulebook, v: ClauseView, day: dt.date) -> dict:
-    """A cited clause as the determination writes it; one object per (clause, edition, lapse date)
+    """A cited clause as the determination writes it; one object per (clause, edition, epoch of the lapse date)
     in a case, shared by the recommendations citing it (nothing changes them afterwards)."""
-    key = ("clause", v.id, v.edition, day)
-    if key not in memo:
-        memo[key] = {"id": v.id, "list": v.list, "edition": v.edition, "text": v.text, "gloss": v.gloss,
-                     "tier": v.tier, "role": v.role, "source": v.source, "basis": cite(book, v.basis, day)}
-    return memo[key]
+    key = ("clause", v.id, v.edition, book.epoch(day))   # its basis is cited as of the epoch
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = {"id": v.id, "list": v.list, "edition": v.edition, "text": v.text, "gloss": v.gloss,
+                             "tier": v.tier, "role": v.role, "source": v.source, "basis": cite(book, v.basis, day)}
+    return found
 
 
 def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, circumstances, book,

@@ -429,9 +429,8 @@ class Rulebook(Model):
     def label(self, x: str | None) -> str:
         """The Chinese label of an id (views only): forms and circumstances from their tables,
         everything else from the domain."""
-        if x and x in self._form_labels:
-            return self._form_labels[x]
-        return self.domain.label(x)
+        found = self._form_labels.get(x) if x else None
+        return found if found is not None else self.domain.label(x)
 
     @cached_property
     def _form_labels(self) -> dict[str, str]:

@@ -29,13 +29,16 @@ def reason_text(rec: dict, book: Rulebook) -> str:
     kind = s["kind"]
     who = s.get("name") or s["id"]
     role = L(s["post"]) if s.get("post") else "领导班子"
-    why = rec["why"]
+    by_step: dict[str, list[dict]] = {}
+    for st in rec["why"]:
+        by_step.setdefault(st["step"], []).append(st)
 
     def steps(name):
-        return [st for st in why if st["step"] == name]
+        return by_step.get(name, [])
 
     def first(name):
-        return next((st for st in why if st["step"] == name), None)
+        found = by_step.get(name)
+        return found[0] if found else None
 
     about = "、".join(f"{st['lapse']}（{L(st['kind'])}）" for st in steps("lapse"))
     track = L(rec["track"])
