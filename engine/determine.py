@@ -25,7 +25,7 @@ from .domain import TRACKS, Domain
 from .facts import FACT_PREFIX, Match
 from .reference import fact_holds
 from .resolve import Lapse, Resolution
-from .rulebook import ClauseView, FactTest, Rule, Rulebook
+from .rulebook import ClauseView, Rule, Rulebook
 from .warnings import collect_warnings
 
 TRACK_ORDER = {t: i for i, t in enumerate(TRACKS)}
@@ -186,7 +186,8 @@ def gravity_points(book: Rulebook, violations: list[Lapse]) -> int:
     for v in violations:
         facts = _facts_of(v)
         pts = g.severity.get(v.severity or "", 0)
-        pts += sum(f.rungs for f in g.facts if fact_holds(FactTest(fact=f.fact, op=f.op, value=f.value), facts))
+        # a gravity fact is a fact test with its rungs (fact, op, value): tested as it is
+        pts += sum(f.rungs for f in g.facts if fact_holds(f, facts))
         best = max(best, pts)
     if len({v.id for v in violations}) >= 2:
         best += g.several_violations

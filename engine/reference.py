@@ -8,10 +8,10 @@ holds; a test on a missing fact is false (except `exists: false`).
 from __future__ import annotations
 
 from .facts import FACT_PREFIX, Match, WorkingMemory
-from .rulebook import FactTest, Rule
+from .rulebook import FactTest, GravityFact, Rule
 
 
-def fact_holds(t: FactTest, fact: dict) -> bool:
+def fact_holds(t: FactTest | GravityFact, fact: dict) -> bool:
     prop = FACT_PREFIX + t.fact
     if t.op == "exists":
         return (prop in fact) == t.value
