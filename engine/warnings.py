@@ -62,6 +62,9 @@ def collect_warnings(case: Case, rulebook: Rulebook, resolution: Resolution) -> 
     declared = rulebook.facts
     units = {u.id: u for u in case.units}
     people = {p.id: p for p in case.people}
+    portfolios: dict[str, set[str]] = {}   # unit -> the areas its people have in their portfolios
+    for p in case.people:
+        portfolios.setdefault(p.unit, set()).update(p.portfolio)
     for section, items in (("findings", case.findings), ("violations", case.violations)):
         for item in items:
             for name in item.facts:
@@ -76,10 +79,9 @@ def collect_warnings(case: Case, rulebook: Rulebook, resolution: Resolution) -> 
             if item.area is not None:
                 unit_id = item.unit if section == "findings" else people[item.person].unit
                 here = units[unit_id]
-                scope = {unit_id} | ({here.parent} if here.parent else set())
-                if not any(item.area in p.portfolio for p in case.people if p.unit in scope):
-                    areas = tuple(sorted({a for p in case.people if p.unit in scope for a in p.portfolio}))
-                    hint = _closest_area(item.area, areas)
+                areas = portfolios.get(unit_id, set()) | portfolios.get(here.parent or "", set())
+                if item.area not in areas:
+                    hint = _closest_area(item.area, tuple(sorted(areas)))
                     tip = f"；是否应为 {hint}? / did you mean {hint!r}?" if hint else ""
                     out.append({"kind": "area_unmatched", "where": f"{section}[{item.id}].area",
                                 "message": f"领域 {item.area!r} 不在 {unit_id} 及其上级单位任何人的分管范围内 / "
