@@ -269,23 +269,35 @@ def _recommend(*, track, kind, sid, used, aside, rules, lapses, units, people, c
     established = [m for m in used if rules[m.rule].effect == "establish"]
     opened = [m for m in used if rules[m.rule].effect == "open"]
     group = used or aside
+    in_force = bool(used)
+    on_lapses: dict[str, set[str]] = {"finding": set(), "violation": set()}
+    rule_set: set[str] = set()
+    grades: set[str] = set()
     for m in sorted(group):
         rule, lapse = rules[m.rule], lapses[m.lapse]
         live = _cited(memo, book, rule, lapse, review)
         match_out.append({"rule": rule.id, "lapse": lapse.id, "relation": m.relation, "effect": rule.effect,
                           "form": rule.form, "sanction": rule.sanction, "clauses": [v.id for v in live],
-                          "in_force": bool(used)})
-        for v in live if used else ():
+                          "in_force": in_force})
+        on_lapses[lapse.on].add(lapse.id)
+        rule_set.add(rule.id)
+        grades.add(rule.grade)
+        for v in live if in_force else ():
             clauses[(v.id, v.edition)] = _clause(memo, book, v, lapse.date)
 
-    grade = _grade([rules[m.rule] for m in group])
+    grade = next(g for g in GRADE_PREFERENCE if g in grades)
     subject = _subject(kind, sid, units, people)
-    finding_ids = sorted({m.lapse for m in group if lapses[m.lapse].on == "finding"})
-    violation_ids = sorted({m.lapse for m in group if lapses[m.lapse].on == "violation"})
-    rule_ids = sorted({m.rule for m in group})
+    finding_ids = sorted(on_lapses["finding"])
+    violation_ids = sorted(on_lapses["violation"])
+    rule_ids = sorted(rule_set)
     # 从旧: every provision in the edition of its instrument in force on its lapse's date.
-    basis_set = {b for m in used for b in cite(book, rules[m.rule].basis, lapses[m.lapse].date, lapses[m.lapse].kind)}
-    last = max((lapses[m.lapse].date for m in used), default=None)
+    basis_set: set[str] = set()
+    last = None
+    for m in used:
+        lapse = lapses[m.lapse]
+        basis_set.update(cite(book, rules[m.rule].basis, lapse.date, lapse.kind))
+        if last is None or lapse.date > last:
+            last = lapse.date
     edition_steps: list = []
     measures: set[str] = set()
     held = None
@@ -465,11 +477,6 @@ def _edition_range(book: Rulebook, rule: Rule, lapse: Lapse, review: dt.date, sa
                       "sanction": sanction})
         extra.append(now.text)
     return sanction, steps, extra
-
-
-def _grade(rules: list[Rule]) -> str:
-    present = {r.grade for r in rules}
-    return next(g for g in GRADE_PREFERENCE if g in present)
 
 
 def _subject(kind: str, sid: str, units, people) -> dict:
