@@ -103,7 +103,7 @@ def evaluate(cases, fmt, rulebook, engine, explain, strict, redact):
     sys.exit(1 if bad else 0)
 
 
-@cli.group()
+@cli.group(cls=LazyGroup)
 def lists():
     """The responsibility lists of the rulebook."""
 
@@ -128,7 +128,7 @@ def lists_show(list_name, tier, on, rulebook):
     click.echo(render_list(book, list_name, tier, day), nl=False)
 
 
-@cli.group()
+@cli.group(cls=LazyGroup)
 def rules():
     """Rule authors' tools."""
 
@@ -157,25 +157,16 @@ def rules_check(directory):
     sys.exit(1)
 
 
-# Imported when run: cli/batch.py imports rich, which `evaluate` must not pay for (cli/lazy.py).
-for _name in ("batch", "runs", "diff"):
-    cli.add_lazy(_name, f"duidan.cli.batch:{_name}")
-from duidan.cli.report import report  # noqa: E402  (light at import: its work imports lazily)
-
-cli.add_command(report)
-from duidan.cli.audit import COMMANDS as _AUDIT  # noqa: E402  (explain, replay, verify, review, show, export)
-
-for _c in _AUDIT: cli.add_command(_c)  # noqa: E701
-
-from duidan.cli import authoring  # noqa: E402  (rule authors' commands)
-
-authoring.register(lists, rules)
-
-from duidan.cli.inputs import new, schema, vocab  # noqa: E402
-
-cli.add_command(vocab)
-cli.add_command(schema)
-cli.add_command(new)
+# Every other command is imported when run (or listed in --help): cli/batch.py imports rich, and
+# even the light modules cost a one-case `evaluate` their import (cli/lazy.py).
+for _name, _target in {"batch": "batch:batch", "runs": "batch:runs", "diff": "batch:diff", "report": "report:report",
+                       "explain": "audit:explain", "replay": "audit:replay", "verify": "audit:verify",
+                       "review": "audit:review", "show": "audit:show", "export": "audit:export",
+                       "vocab": "inputs:vocab", "schema": "inputs:schema", "new": "inputs:new"}.items():
+    cli.add_lazy(_name, f"duidan.cli.{_target}")
+for _group, _name, _target in ((lists, "import", "lists_import"), (lists, "diff", "lists_diff"),
+                               (rules, "test", "rules_test"), (rules, "new-edition", "rules_new_edition")):
+    _group.add_lazy(_name, f"duidan.cli.authoring:{_target}")
 
 
 def main() -> None:
