@@ -72,11 +72,11 @@ def test_rebuild_gives_what_validation_gives(where):
 
 def _types(x):
     """The type of every value in a model tree (== between models ignores 1 vs 1.0, a list vs a tuple
-    inside a dict...)."""
+    inside a dict...), and the fields each model holds as set (== ignores them too)."""
     from pydantic import BaseModel
 
     if isinstance(x, BaseModel):
-        return (type(x).__name__, [(k, _types(getattr(x, k))) for k in type(x).model_fields])
+        return (type(x).__name__, sorted(x.model_fields_set), [(k, _types(getattr(x, k))) for k in type(x).model_fields])
     if isinstance(x, (list, tuple)):
         return (type(x).__name__, [_types(v) for v in x])
     if isinstance(x, dict):
