@@ -89,7 +89,7 @@ def _evaluate_one(ev, path: str, fmt: str, explain: bool, strict: bool, redact: 
     book = ev.rulebook
     try:
         case = load_case(path, book.domain)
-        det = ev.evaluate(case, path)
+        det = ev.evaluate_data(case, path)
     except InputError as e:
         fail(f"invalid case: {e.message}")
         return None
