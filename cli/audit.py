@@ -224,5 +224,3 @@ def export(run_id, fmt, output, db):
         output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
         click.echo(f"{len(rows)} recommendation(s) written to {output}", err=True)
 
-
-COMMANDS = (explain, replay, verify, review, show, export)

@@ -143,10 +143,3 @@ def rules_new_edition(directory, edition, in_force):
         click.echo(f"updated {path}")
     click.echo(f"edition {edition} in force from {in_force.date()}: add `revisions`, `since` and `until` to its clauses, "
                f"or import the new table with `duidan lists import --rulebook {directory}`")
-
-
-def register(lists: click.Group, rules: click.Group) -> None:
-    rules.add_command(rules_test)
-    lists.add_command(lists_import)
-    lists.add_command(lists_diff)
-    rules.add_command(rules_new_edition)

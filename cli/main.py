@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from duidan.cli import collector
 from duidan.cli.common import CommandError, FilePath
 from duidan.cli.lazy import LazyGroup
 from duidan.cli.safety import LIMIT
@@ -57,45 +58,19 @@ def cli():
 @LIMIT
 def evaluate(cases, fmt, rulebook, engine, explain, strict, redact):
     """Determine one or more case files (YAML or JSON)."""
+    starting = collector.paused_while_starting()
     from duidan.api import Evaluator
-    from duidan.case import load_case
-    from duidan.privacy import redact_names
-    from duidan.sanitize import clean_text
-    from duidan.views.registry import SEPARATORS, render
-    from duidan.warnings import render_warnings, strict_message
+    from duidan.views.registry import SEPARATORS
 
-    book = load_book(rulebook)
-    ev = Evaluator(book, engine=engine)
+    ev = Evaluator(load_book(rulebook), engine=engine)
     bad = 0
     first = True
     for path in cases:   # one bad file, one message: every other file is still evaluated
-        try:
-            case = load_case(path, ev.rulebook.domain)
-            det = ev.evaluate(case, path)
-        except InputError as e:
-            fail(f"invalid case: {e.message}")
+        out = _evaluate_one(ev, path, fmt, explain, strict, redact)
+        starting.done()
+        if out is None:
             bad += 1
             continue
-        except EngineFault as e:
-            fail(f"{path}: {e}")
-            bad += 1
-            continue
-        except Exception as e:  # noqa: BLE001 - a bug on one case must not hide the others
-            fail(f"{path}: internal error ({type(e).__name__}: {str(e)[:200]}); please report it")
-            bad += 1
-            continue
-        if strict and strict_message(path, det):
-            fail(f"invalid case: {strict_message(path, det)}")
-            bad += 1
-            continue
-        if redact:
-            case, det = redact_names(case, det, book.domain)
-        out = render("determination", fmt, det, case, book)
-        if explain:
-            out += render("explain", fmt, det, book=book, case=case)
-        if fmt == "text":
-            # user strings (titles, names, descriptions) may hold terminal escapes: neutralised
-            out = clean_text(out + render_warnings(det))
         if not first:
             click.echo(SEPARATORS[fmt], nl=False)
         click.echo(out, nl=False)
@@ -103,7 +78,42 @@ def evaluate(cases, fmt, rulebook, engine, explain, strict, redact):
     sys.exit(1 if bad else 0)
 
 
-@cli.group()
+def _evaluate_one(ev, path: str, fmt: str, explain: bool, strict: bool, redact: bool) -> str | None:
+    """The output for one case file, or None once its error is reported."""
+    from duidan.case import load_case
+    from duidan.privacy import redact_names
+    from duidan.sanitize import clean_text
+    from duidan.views.registry import render
+    from duidan.warnings import render_warnings, strict_message
+
+    book = ev.rulebook
+    try:
+        case = load_case(path, book.domain)
+        det = ev.evaluate_data(case, path)
+    except InputError as e:
+        fail(f"invalid case: {e.message}")
+        return None
+    except EngineFault as e:
+        fail(f"{path}: {e}")
+        return None
+    except Exception as e:  # noqa: BLE001 - a bug on one case must not hide the others
+        fail(f"{path}: internal error ({type(e).__name__}: {str(e)[:200]}); please report it")
+        return None
+    if strict and strict_message(path, det):
+        fail(f"invalid case: {strict_message(path, det)}")
+        return None
+    if redact:
+        case, det = redact_names(case, det, book.domain)
+    out = render("determination", fmt, det, case, book)
+    if explain:
+        out += render("explain", fmt, det, book=book, case=case)
+    if fmt == "text":
+        # user strings (titles, names, descriptions) may hold terminal escapes: neutralised
+        out = clean_text(out + render_warnings(det))
+    return out
+
+
+@cli.group(cls=LazyGroup)
 def lists():
     """The responsibility lists of the rulebook."""
 
@@ -128,7 +138,7 @@ def lists_show(list_name, tier, on, rulebook):
     click.echo(render_list(book, list_name, tier, day), nl=False)
 
 
-@cli.group()
+@cli.group(cls=LazyGroup)
 def rules():
     """Rule authors' tools."""
 
@@ -157,26 +167,18 @@ def rules_check(directory):
     sys.exit(1)
 
 
-# Imported when run: cli/batch.py imports rich, which `evaluate` must not pay for (cli/lazy.py).
-for _name in ("batch", "runs", "diff"):
-    cli.add_lazy(_name, f"duidan.cli.batch:{_name}")
-from duidan.cli.report import report  # noqa: E402  (light at import: its work imports lazily)
-
-cli.add_command(report)
-from duidan.cli.audit import COMMANDS as _AUDIT  # noqa: E402  (explain, replay, verify, review, show, export)
-
-for _c in _AUDIT: cli.add_command(_c)  # noqa: E701
-
-from duidan.cli import authoring  # noqa: E402  (rule authors' commands)
-
-authoring.register(lists, rules)
-
-from duidan.cli.inputs import new, schema, vocab  # noqa: E402
-
-cli.add_command(vocab)
-cli.add_command(schema)
-cli.add_command(new)
+# Every other command is imported when run (or listed in --help): cli/batch.py imports rich, and
+# even the light modules cost a one-case `evaluate` their import (cli/lazy.py).
+for _name, _target in {"batch": "batch:batch", "runs": "batch:runs", "diff": "batch:diff", "report": "report:report",
+                       "explain": "audit:explain", "replay": "audit:replay", "verify": "audit:verify",
+                       "review": "audit:review", "show": "audit:show", "export": "audit:export",
+                       "vocab": "inputs:vocab", "schema": "inputs:schema", "new": "inputs:new"}.items():
+    cli.add_lazy(_name, f"duidan.cli.{_target}")
+for _group, _name, _target in ((lists, "import", "lists_import"), (lists, "diff", "lists_diff"),
+                               (rules, "test", "rules_test"), (rules, "new-edition", "rules_new_edition")):
+    _group.add_lazy(_name, f"duidan.cli.authoring:{_target}")
 
 
 def main() -> None:
+    collector.own_process()
     cli(prog_name="duidan")

@@ -16,15 +16,17 @@ module is cheap and worker processes build their own engine.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .case import Case, load_case
-from .determination import Determination
 from .determine import determine_data, digest_and_text
 from .documents import rebuild
 from .facts import Match, working_memory
 from .resolve import Resolution, resolve
 from .rulebook import Rulebook, load_rulebook
+
+if TYPE_CHECKING:   # the models are built where they are asked for: `duidan evaluate` renders the plain data
+    from .determination import Determination
 
 Engine = Literal["durable", "reference"]
 
@@ -53,6 +55,8 @@ class Evaluator:
         """The determination of `case`, its reason sentences rendered (the last step). The models are
         rebuilt from the plain data without validating: it is our own output, and a property test
         (tests/test_properties.py) checks validation gives the very same objects."""
+        from .determination import Determination
+
         return rebuild(Determination, self.evaluate_data(case, file))
 
     def evaluate_data(self, case: Case, file: str = "<case>") -> dict:

@@ -80,14 +80,14 @@ def source_from_file(path: str, book: Rulebook, engine: str = "durable") -> Sour
     return Source(case=case, det=det, book=book, where=str(path))
 
 
-def show(store: Store, ident: str, run_id: int | None = None) -> tuple[Determination, object, list[dict], int, Rulebook]:
-    """(determination, case, its reviews, run, the stored rulebook) for a stored case id or
-    recommendation id; each review carries the labels a view needs."""
+def show(store: Store, ident: str, run_id: int | None = None) -> tuple[dict, object, list[dict], int, Rulebook]:
+    """(determination as stored, case, its reviews, run, the stored rulebook) for a stored case id
+    or recommendation id; each review carries the labels a view needs."""
     src, _ = source_from_store(store, ident, run_id)
     label = labeller(src.book)
     reviews = [dict(r, labels=labels_of(r, label)) for r in store.reviews(src.run_id)
                if r["case_id"] == src.det["case"]]
-    return Determination.model_validate(src.det), src.case, reviews, src.run_id, src.book
+    return src.det, src.case, reviews, src.run_id, src.book
 
 
 # ---------------------------------------------------------------- reviews

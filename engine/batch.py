@@ -222,10 +222,9 @@ def evaluate_record(ev: Evaluator, label: str, body: str, strict: bool = False,
     except Exception as e:  # noqa: BLE001 - a core bug on one case must not lose the other cases
         return Rejected(f"{label}: internal error ({type(e).__name__}: {e}); please report it")
     if strict and det.get("warnings"):
-        from .determination import Determination
         from .warnings import strict_message
 
-        return Rejected(strict_message(label, Determination.model_validate(det)))
+        return Rejected(strict_message(label, det))
     recs, clauses = recommendation_rows(det)
     packed, contents = packer.pack(body, shared_objects(det)) if packer else (b"", {})
     return Evaluated(det["digest"], body, det["rulebook"]["digest"], recs, clauses, packed, contents)

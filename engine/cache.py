@@ -81,14 +81,13 @@ def cache_key(root: Path) -> str:
 
 def _read(entry: Path, key: str, root: Path) -> Rulebook | None:
     try:
-        text = entry.read_text(encoding="utf-8")
-        header_line, _, canonical = text.partition("\n")
+        header_line, _, body = entry.read_bytes().partition(b"\n")
         header = json.loads(header_line)
         if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key:
             return None
-        if hashlib.sha256(canonical.encode("utf-8")).hexdigest() != header.get("sha256"):
+        if hashlib.sha256(body).hexdigest() != header.get("sha256"):
             return None
-        book = rulebook_from_canonical(canonical, str(header["digest"]), str(entry), verified=True)
+        book = rulebook_from_canonical(body.decode("utf-8"), str(header["digest"]), str(entry), verified=True)
     except Exception:  # noqa: BLE001  corrupt, truncated, tampered or unreadable: parse the YAML instead
         return None
     return book.model_copy(update={"source": str(root)})

@@ -12,9 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .domain import GRADES
-
-DETERMINATION_SCHEMA = "duidan/determination/v1"
+from .domain import DETERMINATION_SCHEMA, GRADES
 
 
 class _Out(BaseModel):

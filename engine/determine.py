@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from .case import Case
-from .determination import DETERMINATION_SCHEMA, Determination
 from .documents import canonical_json, canonical_json_plain, sha256
-from .domain import TRACKS, Domain
+from .domain import DETERMINATION_SCHEMA, TRACKS, Domain
 from .facts import FACT_PREFIX, Match
 from .reference import fact_holds
 from .resolve import Lapse, Resolution
 from .rulebook import ClauseView, Rule, Rulebook
 from .warnings import collect_warnings
+
+if TYPE_CHECKING:   # the models are built only where asked for (`duidan evaluate` renders plain data)
+    from .determination import Determination
 
 TRACK_ORDER = {t: i for i, t in enumerate(TRACKS)}
 GRADE_PREFERENCE = ["principal_leadership", "important_leadership", "overall_leadership", "supervisory", "direct"]
@@ -44,7 +47,9 @@ def shift_form(dom: Domain, subject_kind: str, form: str, sanction: str | None, 
 
 
 def determine(case: Case, book: Rulebook, res: Resolution, matches: list[Match]) -> Determination:
-    """The determination as a validated model (for views and the library); see determine_data."""
+    """The determination as a validated model (for the library); see determine_data."""
+    from .determination import Determination
+
     return Determination.model_validate(determine_data(case, book, res, matches))
 
 

@@ -254,7 +254,31 @@ def rebuild(model: type[BaseModel], data: dict) -> BaseModel:
     for name, key, convert in _plan(model):
         if key in data:
             values[name] = data[key] if convert is None else convert(data[key])
-    return model.model_construct(**values)
+    if len(values) < len(model.__pydantic_fields__) or not _plain_model(model):
+        return model.model_construct(**values)   # it fills the defaults in
+    return _construct(model, values)
+
+
+_setattr = object.__setattr__
+
+
+def _construct(model: type[BaseModel], values: dict) -> BaseModel:
+    """`model.model_construct(**values)` when `values` holds every field by name: the instance state
+    it sets, without its search of aliases and defaults, which was half of rebuilding a rulebook."""
+    m = model.__new__(model)
+    _setattr(m, "__dict__", values)
+    _setattr(m, "__pydantic_fields_set__", set(values))
+    _setattr(m, "__pydantic_extra__", None)
+    _setattr(m, "__pydantic_private__", None)
+    return m
+
+
+@cache
+def _plain_model(model: type[BaseModel]) -> bool:
+    """Whether model_construct would do no more than _construct: no extra fields kept, no private
+    attributes, no post-init hook, not a root model."""
+    return (model.model_config.get("extra") != "allow" and not model.__private_attributes__
+            and not model.__pydantic_post_init__ and not model.__pydantic_root_model__)
 
 
 _JSON_NATIVE = (str, int, bool, Any)

@@ -25,6 +25,7 @@ from .errors import unknown
 DOMAIN_SCHEMA = "duidan/domain/v1"
 
 # Contract vocabularies: fixed by the determination format, not by any rulebook.
+DETERMINATION_SCHEMA = "duidan/determination/v1"
 TRACKS = ("primary", "supervisory", "direct")
 GRADES = ("overall_leadership", "principal_leadership", "important_leadership", "supervisory", "direct")
 OUTCOMES = ("accountable", "exempt", "undetermined")

@@ -6,12 +6,14 @@ are not the user's doing are :class:`EngineFault`; they name the case so it can 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 
 
 def closest(value: object, valid: Iterable[str]) -> str | None:
     """The valid value a typo most likely meant, or None when nothing is close."""
+    # Imported here: a valid case never needs it, and every start would pay for it.
+    import difflib
+
     if not isinstance(value, str):
         return None
     matches = difflib.get_close_matches(value, list(valid), n=1, cutoff=0.6)

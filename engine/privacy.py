@@ -33,12 +33,14 @@ def pseudonym(person_id: str, key: bytes | None = None) -> str:
     return f"人员-{digest[:8]}"
 
 
-def redact_names(case, det, domain=None):
+def redact_names(case, det: dict, domain=None):
     """(case, determination) with every person's name replaced by their pseudonym, wherever it
-    appears in a text (the reason sentence, a description, a title). `domain` is the vocabulary
-    the case was read against (the rulebook's): the redacted case is checked against the same."""
+    appears in a text (the reason sentence, a description, a title); the determination is plain
+    data, and so is the redacted one. `domain` is the vocabulary the case was read against (the
+    rulebook's): the redacted case is checked against the same."""
+    import copy
+
     from .case import Case
-    from .determination import Determination
 
     names = {p.name: pseudonym(p.id) for p in case.people if p.name.strip()}
     order = sorted(names, key=len, reverse=True)    # 欧阳某某 before 欧阳某
@@ -58,7 +60,7 @@ def redact_names(case, det, domain=None):
     c = case.model_dump(mode="json", by_alias=True)
     for p in c["people"]:
         p["name"] = pseudonym(p["id"])
-    d = det.to_dict()
+    d = copy.deepcopy(det)
     for r in d["recommendations"]:
         if r["subject"]["kind"] == "person":
             r["subject"]["name"] = pseudonym(r["subject"]["id"])
@@ -66,4 +68,4 @@ def redact_names(case, det, domain=None):
     d = scrub(d)
     d["digest"] = digest
     ctx = {"domain": domain} if domain is not None else None
-    return Case.model_validate(scrub(c), context=ctx), Determination.model_validate(d)
+    return Case.model_validate(scrub(c), context=ctx), d

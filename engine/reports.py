@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .case import Case, load_case
-from .determination import Determination
 from .rulebook import Rulebook, load_rulebook
 
 
 @dataclass(frozen=True)
 class CaseReport:
-    determination: Determination
+    determination: dict   # plain data, as views read it
     case: Case
     rulebook: Rulebook
 
@@ -24,8 +23,7 @@ def case_report(path: str | Path, rulebook: str | Path | Rulebook | None = None)
     book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
     domain = getattr(book, "domain", None)   # a rulebook with its own vocabulary reads the case with it
     case = load_case(path, domain) if domain is not None else load_case(path)
-    det = Evaluator(book).evaluate(case, str(path))
-    return CaseReport(det, case, book)
+    return CaseReport(Evaluator(book).evaluate_data(case, str(path)), case, book)
 
 
 def run_report(url: str, run_id: int):

@@ -14,6 +14,7 @@ in single-line values (:func:`clean`).
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # C0 controls, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; zero-width and
 # invisible formatting characters; the BOM; line/paragraph separators; interlinear annotations.
@@ -21,10 +22,16 @@ import re
 # can print (printing it raised UnicodeEncodeError).
 _UNSAFE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
            "\ud800-\udfff\ufeff\ufff9-\ufffb")
-_LINE = re.compile(f"[{_UNSAFE}\t\n]")
-_BLOCK = re.compile(f"[{_UNSAFE}]")
+
 # The characters of _UNSAFE that an id may never contain (engine/case.py ID_PATTERN agrees).
 UNSAFE_CHARS = _UNSAFE
+
+
+@cache
+def _unsafe(in_line: bool) -> re.Pattern:
+    # Compiled when first needed: a class this wide takes a millisecond each, and a JSON evaluate
+    # needs neither (error messages aside).
+    return re.compile(f"[{_UNSAFE}\t\n]" if in_line else f"[{_UNSAFE}]")
 
 
 def _escape(m: re.Match) -> str:
@@ -35,13 +42,13 @@ def _escape(m: re.Match) -> str:
 
 def clean(value: object) -> str:
     """One line of text safe for a terminal: every control or invisible character escaped."""
-    return _LINE.sub(_escape, str(value))
+    return _unsafe(True).sub(_escape, str(value))
 
 
 def clean_text(text: str) -> str:
     """A multi-line text view made safe: newlines and tabs kept, everything else escaped."""
-    return _BLOCK.sub(_escape, text)
+    return _unsafe(False).sub(_escape, text)
 
 
 def has_unsafe(value: str) -> bool:
-    return _LINE.search(value) is not None
+    return _unsafe(True).search(value) is not None

@@ -101,22 +101,22 @@ def collect_warnings(case: Case, rulebook: Rulebook, resolution: Resolution) -> 
     return sorted(out, key=lambda w: (w["where"], w["kind"]))
 
 
-def render_warnings(det) -> str:
+def render_warnings(det: dict) -> str:
     """The warnings block of the text report (empty when there are none)."""
-    warnings = getattr(det, "warnings", None) or []
+    warnings = det.get("warnings") or []
     if not warnings:
         return ""
     lines = [f"警告 warnings ({len(warnings)})"]
     for w in warnings:
-        lines.append(f"  ! {w.where}: {w.message}")
+        lines.append(f"  ! {w['where']}: {w['message']}")
     return "\n".join(lines) + "\n"
 
 
-def strict_message(file: str, det) -> str | None:
+def strict_message(file: str, det: dict) -> str | None:
     """The reject message under --strict, or None when there is nothing to warn about."""
-    warnings = getattr(det, "warnings", None) or []
+    warnings = det.get("warnings") or []
     if not warnings:
         return None
-    shown = "; ".join(f"{w.where}: {w.message}" for w in warnings[:5])
+    shown = "; ".join(f"{w['where']}: {w['message']}" for w in warnings[:5])
     more = f" (and {len(warnings) - 5} more)" if len(warnings) > 5 else ""
     return f"{file}: rejected under --strict: {shown}{more}"

@@ -187,3 +187,31 @@ def test_rules_check_runs_the_rulebook_on_the_engine_and_finds_its_limits(tmp_pa
     rep = check(load_rulebook(book))
     problems = [p for p in rep.problems if "durable_rules" in p]
     assert problems and "303" in problems[0], rep.problems
+
+
+def test_evaluate_in_process_leaves_the_collector_alone(good):
+    # Only the `duidan` program pauses and freezes the collector while evaluate starts
+    # (cli/collector.py); a test or a program running the command keeps its own as it was.
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert run("evaluate", good).exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_evaluate_program_resumes_the_collector_after_its_first_case(good, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('GC', gc.isenabled(), gc.get_freeze_count() > 0))\n"
+            f"sys.argv = ['duidan', 'evaluate', {str(good)!r}, {str(good)!r}, '--format', 'json']\n"
+            "from duidan.cli.main import main\n"
+            "main()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg")))
+    assert r.returncode == 0, r.stderr[-500:]
+    lines = r.stdout.splitlines()
+    assert len(lines) == 3 and lines[0] == lines[1]   # both cases written, the same bytes
+    assert lines[2] == "GC True True"

@@ -154,8 +154,8 @@ def test_the_digest_recipe_of_the_determination_page_reproduces_the_digest():
     exactly the engine's."""
     recipe = _blocks(_section("determination-format.md", "What the digest covers"), "python")[0]
     det = duidan.evaluate(ROOT / "cases" / "township_copied_plans.yaml")
-    exec(compile(recipe, "determination-format.md", "exec"), {"line": to_json_line(det)})  # asserts inside
-    body = json.loads(to_json_line(det))
+    exec(compile(recipe, "determination-format.md", "exec"), {"line": to_json_line(det.to_dict())})  # asserts inside
+    body = json.loads(to_json_line(det.to_dict()))
     body["recommendations"][0]["reason"] = "relabelled"       # the sentence is outside the digest
     body.pop("digest")
     for rec in body["recommendations"]:

@@ -45,8 +45,9 @@ def evaluator(bundled):
 
 
 def _evaluate(evaluator, path):
+    # Views render the determination's plain data (engine/views/registry.py).
     case = load_case(path)
-    return evaluator.evaluate(case, str(path)), case
+    return evaluator.evaluate_data(case, str(path)), case
 
 
 # ---------------------------------------------------------------- the text report
@@ -99,7 +100,7 @@ def test_docx_of_every_example_case_has_every_section(evaluator, path, tmp_path)
     paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
     outline = build_document(det, case, evaluator.rulebook)
     assert paragraphs[0] == outline.title
-    decided = [r for r in det.recommendations if r.outcome != "undetermined"]
+    decided = [r for r in det["recommendations"] if r["outcome"] != "undetermined"]
     assert len(outline.parts) == len(decided)
     for part in outline.parts:
         # Each subject is a 一、 heading followed, in order, by its （一）…（七） sections.
@@ -109,9 +110,9 @@ def test_docx_of_every_example_case_has_every_section(evaluator, path, tmp_path)
         assert found == expected, (part.heading, found)
     text = "\n".join(paragraphs)
     for r in decided:
-        for c in r.clauses:
-            assert c.text in text            # each clause quoted in its edition
-        for lid in r.findings + r.violations:
+        for c in r["clauses"]:
+            assert c["text"] in text         # each clause quoted in its edition
+        for lid in r["findings"] + r["violations"]:
             assert f"〔{lid}〕" in text       # each fact, by the case's own id
 
 

@@ -143,7 +143,7 @@ def test_the_stored_rulebook_re_derives_every_stored_determination(tmp_path, db_
         stored = {c["case_id"]: c for c in store.cases(run.id)}
         assert len(stored) == len(cases)
         for case_id in stored:
-            det = ev.evaluate(parse_case(store.case_record(run.id, case_id), case_id))
+            det = ev.evaluate_data(parse_case(store.case_record(run.id, case_id), case_id))
             assert to_json_line(det) == json.dumps(store.determination(run.id, case_id), sort_keys=True,
                                                    separators=(",", ":"), ensure_ascii=False)
         with pytest.raises(Exception, match="does not match"):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..case import Case
-from ..determination import Determination, Recommendation
 from ..rulebook import Rulebook
 from . import labels as L
 from .facts import CaseIndex, baseline
@@ -119,56 +118,57 @@ class Document:
     notes: list[str]
 
 
-def build_document(det: Determination, case: Case, book: Rulebook) -> Document:
-    """Everything the 问责建议 says, from the determination, its case and the rulebook's labels."""
+def build_document(det: dict, case: Case, book: Rulebook) -> Document:
+    """Everything the 问责建议 says, from the determination (plain data), its case and the rulebook's
+    labels."""
     ix = CaseIndex(case, book)
-    decided = [r for r in det.recommendations if r.outcome != "undetermined"]
+    recs = det["recommendations"]
+    decided = [r for r in recs if r["outcome"] != "undetermined"]
     parts = [_part(numeral(i + 1) + "、", r, ix, book) for i, r in enumerate(decided)]
-    pending = [f"{ix.subject_line(r.subject)}的{L.label(r.track, book)}已立项，尚需查明："
-               f"{'、'.join(L.label(k, book) for k in r.missing) or '相关履职事实'}（涉及{'、'.join(r.findings + r.violations)}）"
-               for r in det.recommendations if r.outcome == "undetermined"]
-    unmatched = [f"{lid} {L.label(ix.lapses[lid].kind, book)}（{ix.period(lid)}）" for lid in det.unmatched]
-    title = f"关于{det.title or det.case}的问责建议"
-    meta = [("案件编号", det.case), ("审查日", str(det.reviewed_on)),
-            ("规则库", f"{det.rulebook.name} {det.rulebook.edition}"), ("摘要", det.digest)]
+    pending = [f"{ix.subject_line(r['subject'])}的{L.label(r['track'], book)}已立项，尚需查明："
+               f"{'、'.join(L.label(k, book) for k in r.get('missing', [])) or '相关履职事实'}"
+               f"（涉及{'、'.join(r['findings'] + r['violations'])}）"
+               for r in recs if r["outcome"] == "undetermined"]
+    unmatched = [f"{lid} {L.label(ix.lapses[lid].kind, book)}（{ix.period(lid)}）" for lid in det["unmatched"]]
+    title = f"关于{det.get('title') or det['case']}的问责建议"
+    meta = [("案件编号", det["case"]), ("审查日", str(det["reviewed_on"])),
+            ("规则库", f"{det['rulebook']['name']} {det['rulebook']['edition']}"), ("摘要", det["digest"])]
     preface = (f"经对照党风廉政建设主体责任清单、监督责任清单审查，本案{len(decided)}名（个）责任对象的处理建议如下"
                + (f"；另有{len(pending)}项责任尚待补充调查。" if pending else "。"))
     notes = []
-    if any(L.form_class(p.track, _rec(det, p.rec_id).form, book, _rec(det, p.rec_id).subject.kind) == L.ACCOUNTABILITY
-           for p in parts if p.outcome == "accountable"):
+    if any(L.form_class(r["track"], r["form"], book, r["subject"]["kind"]) == L.ACCOUNTABILITY
+           for r in decided if r["outcome"] == "accountable"):
         notes.append("执行要求、申诉权利所引《中国共产党问责条例》条文，凡标注未核实的，出具前请对照正式文本核对。")
-    return Document(title, det.case, meta, preface, parts, pending, unmatched, notes)
+    return Document(title, det["case"], meta, preface, parts, pending, unmatched, notes)
 
 
-def _rec(det: Determination, rec_id: str) -> Recommendation:
-    return next(r for r in det.recommendations if r.id == rec_id)
-
-
-def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part:
-    titles = section_titles(r.track)
+def _part(number: str, r: dict, ix: CaseIndex, book: Rulebook) -> Part:
+    titles = section_titles(r["track"])
     secs = [Section(f"（{NUMERALS[i]}）", t) for i, t in enumerate(titles)]
     basic, facts, basis, circ, handling, execution, appeal = secs
-    s = r.subject
+    s = r["subject"]
     name = ix.subject_name(s)
-    kind = s.kind
-    cls = L.form_class(r.track, r.form, book, kind) if r.outcome == "accountable" else ""
+    kind = s["kind"]
+    track, outcome, grade, trace = r["track"], r["outcome"], r["grade"], r["trace"]
+    cls = L.form_class(track, r["form"], book, kind) if outcome == "accountable" else ""
 
     # 基本情况
     if kind == "person":
-        basic.p(f"{name}，{ix.unit_name(s.unit)}{L.label(s.post, book)}。")
+        post = L.label(s.get("post"), book)
+        basic.p(f"{name}，{ix.unit_name(s['unit'])}{post}。")
         tenure = ix.tenure(s)
-        basic.item(f"问题发生时职务：{ix.unit_name(s.unit)}{L.label(s.post, book)}")
+        basic.item(f"问题发生时职务：{ix.unit_name(s['unit'])}{post}")
         basic.item(f"任职时间：{tenure or '案卷未载'}")
         basic.item(f"现任职务：{ix.post_now(s)}")
     else:
-        basic.p(f"{name}，{L.label(s.tier, book)}，作为领导班子整体接受审查。")
-    basic.item(f"责任类型：{L.label(r.track, book)}" + (f"，{L.grade_label(r.grade, book)}" if r.track != "direct" else ""))
+        basic.p(f"{name}，{L.label(s['tier'], book)}，作为领导班子整体接受审查。")
+    basic.item(f"责任类型：{L.label(track, book)}" + (f"，{L.grade_label(grade, book)}" if track != "direct" else ""))
 
     # 问责事实 / 违纪违法事实: prose built from the case
-    for lid in r.findings + r.violations:
+    for lid in r["findings"] + r["violations"]:
         lapse = ix.lapses[lid]
         what = L.label(lapse.kind, book)
-        where = ix.unit_name(getattr(lapse, "unit", None) or s.unit)
+        where = ix.unit_name(getattr(lapse, "unit", None) or s["unit"])
         if getattr(lapse, "person", None):
             who = ix.people.get(lapse.person)
             where = f"{ix.unit_name(who.unit)}{L.label(who.post, book)}{who.name or who.id}" if who else where
@@ -180,15 +180,15 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
             sentence += f"（{facts_text}）"
         facts.item(sentence.rstrip("。") + f"。〔{lid}〕")
     if kind == "person" and ix.tenure(s):
-        facts.p(f"上述问题发生期间，{name}任{ix.unit_name(s.unit)}{L.label(s.post, book)}"
-                                f"（任职{ix.tenure(s)}），对问题负有{L.grade_label(r.grade, book)}。")
+        facts.p(f"上述问题发生期间，{name}任{ix.unit_name(s['unit'])}{L.label(s.get('post'), book)}"
+                                f"（任职{ix.tenure(s)}），对问题负有{L.grade_label(grade, book)}。")
 
     # 依据: each clause quoted in its edition, each article cited
-    for c in r.clauses:
-        lst = book.lists.get(c.list)
-        title = lst.title if lst is not None else L.label(c.list, book)
-        basis.item(f"《{title}》（{L.edition_text(c.edition, book)}）{c.id}：“{c.text}”")
-    for b in r.basis:
+    for c in r["clauses"]:
+        lst = book.lists.get(c["list"])
+        title = lst.title if lst is not None else L.label(c["list"], book)
+        basis.item(f"《{title}》（{L.edition_text(c['edition'], book)}）{c['id']}：“{c['text']}”")
+    for b in r["basis"]:
         basis.item(_cite(b))
     if not basis.blocks:
         basis.p("无。")
@@ -196,41 +196,42 @@ def _part(number: str, r: Recommendation, ix: CaseIndex, book: Rulebook) -> Part
     # 情节
     for c in ix.circumstances_of(s):
         info = book.circumstances.get(c.kind)
-        step = next((st for st in r.trace.steps if st.circumstance == c.kind), None)
-        effect = ("依规可免予问责" if step and step.effect == "exempt" else
-                  f"{L.label(step.effect, book)}{step.steps}档" if step else "未作调整")
+        step = next((st for st in trace["steps"] if st["circumstance"] == c.kind), None)
+        effect = ("依规可免予问责" if step and step["effect"] == "exempt" else
+                  f"{L.label(step['effect'], book)}{step['steps']}档" if step else "未作调整")
         cite = f"（{'；'.join(_cite(b) for b in info.basis)}）" if info is not None and info.basis else ""
         note = f"：{c.note}" if c.note else ""
         circ.item(f"{L.circumstance_text(c.kind, book)}{note}，{effect}{cite}。")
-    for lid in r.violations:
+    for lid in r["violations"]:
         v = ix.lapses[lid]
         circ.item(f"{lid}情节{L.label(v.severity, book)}" + (
             f"，{'，'.join(x for x in ix.lapse_facts(lid) if not x.startswith('情节'))}" if v.facts else "") + "。")
     base_form, base_sanction = baseline(r)
     base = L.form_text(base_form, base_sanction, book, kind)
     if base_form:
-        circ.p(f"按所对照的规则，基准处理为{base}；综合上述情节，净调整{r.trace.shift:+d}档。"
-                               if r.trace.steps else f"按所对照的规则，基准处理为{base}；无从轻、从重或免责情节。")
+        circ.p(f"按所对照的规则，基准处理为{base}；综合上述情节，净调整{trace['shift']:+d}档。"
+                               if trace["steps"] else f"按所对照的规则，基准处理为{base}；无从轻、从重或免责情节。")
 
     # 建议的处理方式
-    if r.outcome == "exempt":
+    if outcome == "exempt":
         handling.p(f"建议对{name}免予问责。")
-        handling.p(L.plain(r.reason))
+        handling.p(L.plain(r.get("reason", "")))
         execution.p("免予问责，不涉及执行。")
         appeal.p("免予问责，不涉及申诉。")
     else:
         handling.p(f"建议对{name}{verdict(r, book).replace('应予', '予以', 1)}。")
         handling.item(f"处理性质：{_class_text(cls)}")
-        handling.item(f"处理方式：{L.form_text(r.form, r.sanction, book, kind)}")
-        if r.measures:
-            handling.item(f"附加措施：{'、'.join(L.label(m, book) for m in r.measures)}")
+        handling.item(f"处理方式：{L.form_text(r['form'], r['sanction'], book, kind)}")
+        if r["measures"]:
+            handling.item(f"附加措施：{'、'.join(L.label(m, book) for m in r['measures'])}")
         handling.item(f"建议提出：{_proposer(r, ix)}")
-        handling.item(f"决定（实施）主体：{r.decided_by}")
-        handling.p(f"理由：{L.plain(r.reason)}")
+        handling.item(f"决定（实施）主体：{r['decided_by']}")
+        handling.p(f"理由：{L.plain(r.get('reason', ''))}")
         _execution(execution, appeal, r, cls, book, ix.reviewed_on)
-    heading = f"{name}（{ix.unit_name(s.unit)} {L.label(s.post, book)}）" if kind == "person" else f"{name}（领导班子）"
+    heading = (f"{name}（{ix.unit_name(s['unit'])} {L.label(s.get('post'), book)}）" if kind == "person"
+               else f"{name}（领导班子）")
     return Part(number, heading,
-                r.id, r.track, r.outcome, secs, _chain(r, ix, book))
+                r["id"], track, outcome, secs, _chain(r, ix, book))
 
 
 def _class_text(cls: str) -> str:
@@ -251,10 +252,10 @@ def provision_cite(book: Rulebook, provision: dict, day) -> str:
     return "依据：" + provision["cite"] + ("" if provision["verified"] else UNVERIFIED)
 
 
-def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str, book: Rulebook, day) -> None:
+def _execution(execution: Section, appeal: Section, r: dict, cls: str, book: Rulebook, day) -> None:
     if cls == L.ACCOUNTABILITY:
         execution.item(ACCOUNTABILITY_EXECUTION["text"])
-        if r.subject.kind == "person":
+        if r["subject"]["kind"] == "person":
             execution.item("受到问责的领导干部应当向问责决定机关写出书面检讨，并在民主生活会或者其他党的会议上作出深刻检查。")
         appeal.p(ACCOUNTABILITY_APPEAL["text"])
         appeal.p(provision_cite(book, ACCOUNTABILITY_APPEAL, day))
@@ -262,9 +263,9 @@ def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str,
         execution.item("依照《中国共产党纪律处分条例》规定的权限和程序作出处分决定，处分决定向本人宣布并归入本人档案。")
         appeal.p(DISCIPLINE_APPEAL)
     else:
-        execution.item(f"由{r.decided_by}，处理情况记录在案。")
+        execution.item(f"由{r['decided_by']}，处理情况记录在案。")
         appeal.p(EDUCATION_APPEAL)
-    for m in r.measures:
+    for m in r["measures"]:
         execution.item({
             "rectification_deadline": "限期整改：明确整改时限，整改完成后书面报告整改情况。",
             "case_referral": "移送审查调查：将问题线索移送有管辖权的纪检监察机关依规依纪依法审查调查。",
@@ -274,14 +275,15 @@ def _execution(execution: Section, appeal: Section, r: Recommendation, cls: str,
         execution.p(provision_cite(book, ACCOUNTABILITY_EXECUTION, day))
 
 
-def _proposer(r: Recommendation, ix: CaseIndex) -> str:
+def _proposer(r: dict, ix: CaseIndex) -> str:
     """Who proposes: the discipline body the case names as supervising the subject's unit (or its
     parent's); a discipline body itself is proposed on by the one above it."""
-    unit = ix.units.get(r.subject.unit)
+    own = r["subject"]["unit"]
+    unit = ix.units.get(own)
     seen = set()
     while unit is not None and unit.id not in seen:
         seen.add(unit.id)
-        if unit.supervisor and unit.supervisor in ix.units and unit.supervisor != r.subject.unit:
+        if unit.supervisor and unit.supervisor in ix.units and unit.supervisor != own:
             return f"{ix.unit_name(unit.supervisor)}（调查后提出建议）"
         unit = ix.units.get(unit.parent) if unit.parent else None
     return "上级纪检监察机关（调查后提出建议）"
@@ -297,21 +299,23 @@ def _cite(b: str) -> str:
     return f"《{name}》{year}{rest}"
 
 
-def _chain(r: Recommendation, ix: CaseIndex, book: Rulebook) -> list[list[ChainNode]]:
+def _chain(r: dict, ix: CaseIndex, book: Rulebook) -> list[list[ChainNode]]:
     lapses, rules, clauses = [], [], []
     seen: set[str] = set()
-    for m in r.trace.matches:
-        if m.lapse not in seen:
-            seen.add(m.lapse)
-            lapses.append(ChainNode("lapse", f"{m.lapse} {L.label(ix.lapses[m.lapse].kind, book)}", ix.period(m.lapse)))
-        rules.append(ChainNode("rule", L.label(m.rule, book),
-                               f"依据{m.lapse}：{L.label(m.relation, book)}，{L.label(m.effect, book)}"
-                               + ("" if m.in_force else "（清单当时未施行，不计）"), muted=not m.in_force))
-    for c in r.clauses:
-        if c.id not in seen:
-            seen.add(c.id)
-            clauses.append(ChainNode("clause", c.id, f"{L.label(c.list, book)}清单 {L.edition_text(c.edition, book)}"))
-    subject = [ChainNode("subject", ix.subject_name(r.subject), ix.tenure(r.subject) or L.label(r.subject.tier, book))]
-    form = [ChainNode("form", verdict(r, book) if r.outcome == "accountable" else L.label(r.outcome, book),
-                      L.grade_label(r.grade, book))]
+    for m in r["trace"]["matches"]:
+        lid = m["lapse"]
+        if lid not in seen:
+            seen.add(lid)
+            lapses.append(ChainNode("lapse", f"{lid} {L.label(ix.lapses[lid].kind, book)}", ix.period(lid)))
+        rules.append(ChainNode("rule", L.label(m["rule"], book),
+                               f"依据{lid}：{L.label(m['relation'], book)}，{L.label(m['effect'], book)}"
+                               + ("" if m["in_force"] else "（清单当时未施行，不计）"), muted=not m["in_force"]))
+    for c in r["clauses"]:
+        if c["id"] not in seen:
+            seen.add(c["id"])
+            clauses.append(ChainNode("clause", c["id"], f"{L.label(c['list'], book)}清单 {L.edition_text(c['edition'], book)}"))
+    s = r["subject"]
+    subject = [ChainNode("subject", ix.subject_name(s), ix.tenure(s) or L.label(s["tier"], book))]
+    form = [ChainNode("form", verdict(r, book) if r["outcome"] == "accountable" else L.label(r["outcome"], book),
+                      L.grade_label(r["grade"], book))]
     return [col for col in (lapses, rules, clauses, subject, form) if col]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from ..case import Case, Person
-from ..determination import SubjectOut
 from ..rulebook import Rulebook
 from . import labels as L
 
 
-def baseline(rec) -> tuple[str | None, str | None]:
+def baseline(rec: dict) -> tuple[str | None, str | None]:
     """The (form, sanction) a recommendation started from, before circumstances."""
-    b = rec.trace.baseline
-    return (b["form"], b["sanction"]) if isinstance(b, dict) else (b.form, b.sanction)
+    b = rec["trace"]["baseline"]
+    return b["form"], b["sanction"]
 
 
 class CaseIndex:
+    """A case's units, people and lapses by id, and what views say about a recommendation's subject
+    (plain data, as in the determination)."""
+
     def __init__(self, case: Case, book: Rulebook | None = None):
         self.case = case
         self.book = book
@@ -27,18 +29,18 @@ class CaseIndex:
         u = self.units.get(uid)
         return (u.name or u.id) if u else uid
 
-    def person(self, subject: SubjectOut) -> Person | None:
-        return self.people.get(subject.id) if subject.kind == "person" else None
+    def person(self, subject: dict) -> Person | None:
+        return self.people.get(subject["id"]) if subject["kind"] == "person" else None
 
-    def subject_name(self, s: SubjectOut) -> str:
-        return s.name or s.id
+    def subject_name(self, s: dict) -> str:
+        return s.get("name") or s["id"]
 
-    def subject_line(self, s: SubjectOut) -> str:
-        if s.kind == "unit":
-            return f"{self.subject_name(s)}（{L.label(s.tier, self.book)}，领导班子）"
-        return f"{self.subject_name(s)}（{self.unit_name(s.unit)} {L.label(s.post, self.book)}）"
+    def subject_line(self, s: dict) -> str:
+        if s["kind"] == "unit":
+            return f"{self.subject_name(s)}（{L.label(s['tier'], self.book)}，领导班子）"
+        return f"{self.subject_name(s)}（{self.unit_name(s['unit'])} {L.label(s.get('post'), self.book)}）"
 
-    def tenure(self, s: SubjectOut) -> str:
+    def tenure(self, s: dict) -> str:
         """`2017-05-01至2020-12-31` / `2022-03-01起至今`; empty for a unit or an unrecorded tenure."""
         p = self.person(s)
         if p is None or (p.from_ is None and p.to is None):
@@ -48,7 +50,7 @@ class CaseIndex:
             return f"{start}起至今"
         return f"{start}至{p.to.isoformat()}"
 
-    def post_now(self, s: SubjectOut) -> str:
+    def post_now(self, s: dict) -> str:
         """What the case says about the post now (at review): still held, or left on a date."""
         p = self.person(s)
         if p is None:
@@ -80,5 +82,5 @@ class CaseIndex:
         desc = f"　{lapse.description}" if lapse.description else ""
         return f"{lid} {L.label(lapse.kind, self.book)}（{extra}）{desc}"
 
-    def circumstances_of(self, s: SubjectOut):
-        return [c for c in self.case.circumstances if c.subject == s.id]
+    def circumstances_of(self, s: dict):
+        return [c for c in self.case.circumstances if c.subject == s["id"]]

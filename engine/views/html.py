@@ -13,7 +13,6 @@ from lxml import etree
 from pygal.style import Style
 
 from ..case import Case
-from ..determination import Determination
 from ..rulebook import Rulebook
 from ..runreport import RunReport
 from . import labels as L
@@ -30,7 +29,7 @@ CJK_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsof
              '"WenQuanYi Micro Hei", sans-serif')
 
 
-def render_case_html(det: Determination, case: Case, book: Rulebook) -> str:
+def render_case_html(det: dict, case: Case, book: Rulebook) -> str:
     doc = build_document(det, case, book)
     n = len(doc.parts)
     extra = [numeral(n + 1), numeral(n + 1 + (1 if doc.pending else 0))]

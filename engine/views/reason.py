@@ -6,7 +6,6 @@ so a rulebook may relabel a tier or a lapse kind and only the wording moves.
 
 from __future__ import annotations
 
-from ..determination import Determination
 from ..rulebook import Rulebook
 
 
@@ -101,8 +100,3 @@ def add_reasons(det: dict, book: Rulebook) -> dict:
     for rec in det["recommendations"]:
         rec["reason"] = reason_text(rec, book)
     return det
-
-
-def with_reasons(det: Determination, book: Rulebook) -> Determination:
-    """The determination model with every recommendation's sentence rendered."""
-    return Determination.model_validate(add_reasons(det.to_dict(), book))

@@ -2,13 +2,16 @@
 the output file's kind) and never branch on the format themselves.
 
 Views and the object each renders:
-  determination  Determination (+ case, rulebook)   text, json
-  explain        Determination (+ rulebook)         text
+  determination  determination (+ case, rulebook)   text, json
+  explain        determination (+ rulebook)         text
   summary        summary.Summary                    text, json
   runs           [(store.Run, counts)]              text, json
   diff           summary.Diff                       text, json
-  case_report    Determination (+ case, rulebook)   html, docx
+  case_report    determination (+ case, rulebook)   html, docx
   run_report     runreport.RunReport                html, xlsx
+
+A determination is rendered from its plain data (`Determination.to_dict()`, `Evaluator.evaluate_data`,
+a stored one as read back): the text is a view over the data, so no models are built for it.
 """
 
 from __future__ import annotations
