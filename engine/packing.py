@@ -32,6 +32,7 @@ Nothing here touches the database (engine/store.py does).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import zlib
@@ -164,6 +165,13 @@ def unpack(value: bytes | str | None, content: Callable[[str], str | None] = lam
     return _REF.sub(put_back, text)
 
 
+@functools.lru_cache(maxsize=16)
+def _encoded(dict_text: str) -> bytes:
+    # A reader meets the same few dictionaries in every value; encoding one (32 KB of text that is
+    # not ASCII) was a quarter of unpacking a determination. Keyed by the text itself, not its key.
+    return dict_text.encode("utf-8")
+
+
 def _inflate(value: bytes, content: Callable[[str], str | None]) -> tuple[bytes, str]:
     """(tag, text before references are put back)."""
     value = bytes(value)   # PostgreSQL's driver hands back memoryview
@@ -176,7 +184,7 @@ def _inflate(value: bytes, content: Callable[[str], str | None]) -> tuple[bytes,
         dict_text = content(key)
         if dict_text is None:
             raise PackError(f"compressed against dictionary {key}, which is not in the store")
-        z = zlib.decompressobj(zdict=dict_text.encode("utf-8"))
+        z = zlib.decompressobj(zdict=_encoded(dict_text))
     else:
         z = zlib.decompressobj()
     try:
