@@ -204,7 +204,8 @@ CHAIN_HEAD = sa.Table("chain_head", METADATA, _id(), _req("seq", sa.Integer), _r
 CHAINED = {"determinations": DETERMINATIONS, "recommendations": RECOMMENDATIONS, "reviews": REVIEWS}
 
 
-_CONTENT_COLUMNS = {name: tuple(c.name for c in t.c if c.name not in CHAIN_COLUMNS) for name, t in CHAINED.items()}
+# Plain str names: a column's name is a str subclass, which orjson refuses as a key (chain_content).
+_CONTENT_COLUMNS = {name: tuple(str(c.name) for c in t.c if c.name not in CHAIN_COLUMNS) for name, t in CHAINED.items()}
 
 
 def chain_content(table: str, row: dict) -> str:
