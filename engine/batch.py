@@ -41,8 +41,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .api import Evaluator
 from .case import parse_case
 from .documents import sha256
 from .errors import EngineFault, InputError
@@ -53,6 +53,9 @@ from .limits import current as current_limits
 from .packing import Packer, shared_objects
 from .rulebook import Rulebook
 from .store import Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem, recommendation_rows
+
+if TYPE_CHECKING:   # the engine is imported where cases are evaluated, in workers: not in the parent
+    from .api import Evaluator
 
 Progress = Callable[[str, int, int], None]   # (phase, done, total)
 
@@ -182,6 +185,8 @@ _who = ""
 
 def _init_worker(book: Rulebook, strict: bool = False) -> None:
     global _evaluator, _strict, _packer
+    from .api import Evaluator
+
     _evaluator = Evaluator(book)
     _strict = strict
     _packer = Packer()
