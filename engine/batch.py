@@ -41,8 +41,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .api import Evaluator
 from .case import parse_case
 from .documents import sha256
 from .errors import EngineFault, InputError
@@ -53,6 +53,9 @@ from .limits import current as current_limits
 from .packing import Packer, shared_objects
 from .rulebook import Rulebook
 from .store import Evaluated, NewCase, NewReject, Rejected, Run, Store, WorkItem, recommendation_rows
+
+if TYPE_CHECKING:   # the engine is imported where cases are evaluated, in workers: not in the parent
+    from .api import Evaluator
 
 Progress = Callable[[str, int, int], None]   # (phase, done, total)
 
@@ -182,16 +185,16 @@ _who = ""
 
 def _init_worker(book: Rulebook, strict: bool = False) -> None:
     global _evaluator, _strict, _packer
+    from .api import Evaluator
+
     _evaluator = Evaluator(book)
     _strict = strict
     _packer = Packer()
 
 
-def _init_worker_process(book: Rulebook | bytes, limits: Limits | None = None, strict: bool = False,
+def _init_worker_process(book: Rulebook, limits: Limits | None = None, strict: bool = False,
                          db_url: str | None = None) -> None:
     global _store, _who
-    if isinstance(book, bytes):
-        book = pickle.loads(book)   # noqa: S301 - our own parent's pickle of the run's rulebook
     if limits is not None:
         configure_limits(limits)   # a spawned worker starts with the defaults
     _init_worker(book, strict)
@@ -367,16 +370,28 @@ def _check_rulebook(outcomes: list, book: Rulebook) -> None:
                               f"not the run's {book.digest}")
 
 
+class _Start:
+    """_init_worker_process(*args), called when unpickled (in a worker, see _Pool)."""
+
+    def __init__(self, *args):
+        self.args = args
+
+    def __reduce__(self):
+        return _init_worker_process, self.args
+
+
 class _Pool:
     """Worker processes; a dead worker breaks the pool (BrokenProcessPool) instead of hanging it."""
 
     def __init__(self, workers: int, book: Rulebook, strict: bool = False, db_url: str | None = None):
         ctx = multiprocessing.get_context("spawn")
-        # The rulebook goes as bytes: a spawned child reads its arguments from a pipe as it
-        # unpickles them, and unpickling a Rulebook imports half the library first, while the
-        # parent, blocked on the full pipe, waited 0.5 s per worker (measured). Bytes are read at once.
-        self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker_process,
-                                       initargs=(pickle.dumps(book), current_limits(), strict, db_url))
+        # A spawned child reads its arguments from a pipe as it unpickles them, and unpickling a
+        # function of this module imports the engine and the store (0.7 s) before it reads on:
+        # the parent, blocked on the full pipe (the rulebook is half a megabyte), started one
+        # worker after another, a second each (measured). So the initializer is pickle.loads,
+        # which needs no import, and the start-up call travels as bytes, read at once.
+        start = pickle.dumps(_Start(book, current_limits(), strict, db_url))
+        self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=pickle.loads, initargs=(start,))
 
     def warm(self, workers: int) -> None:
         for _ in range(workers):

@@ -37,3 +37,29 @@ def test_smoke_run_prints_every_section(tmp_path):
     # The cold `evaluate` imports nothing from rich or sqlalchemy (item 6 of issue 13).
     imports = next(row for row in figures["rows"] if row["what"].startswith("modules `evaluate` imports"))
     assert imports["count"] == 0, imports
+
+
+def test_the_batch_stages_script_times_every_stage(tmp_path):
+    """benchmarks/batch_stages.py on a few generated cases: a row per stage, every case stored."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import gen_cases
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    import random
+
+    rnd = random.Random(7)
+    for i in range(4):
+        (tmp_path / f"g{i}.json").write_text(json.dumps(gen_cases.case(i, rnd), ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "stages.db"
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "batch_stages.py"), str(tmp_path), "--db",
+                        f"sqlite:///{db}"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count("\n| read |") == 5 and r.stdout.count("\n| evaluate |") == 9, r.stdout
+    from duidan.store import Store
+
+    store = Store.open(f"sqlite:///{db}", 1, create=False)
+    try:
+        assert len(store.determinations(1)) == 4
+    finally:
+        store.close()

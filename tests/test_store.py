@@ -191,3 +191,31 @@ def test_the_store_gives_back_every_determination_byte_for_byte_and_keeps_clause
     with store.engine.connect() as conn:
         raw = conn.exec_driver_sql("SELECT sum(length(body)) FROM determinations").scalar()
     assert raw * 4 < sum(len(b.encode()) for b in bodies.values())   # packed: a fraction of the text
+
+
+def test_a_chain_link_commits_to_the_canonical_json_of_its_row_whatever_it_holds(monkeypatch):
+    """chain_content serialises a row with orjson where that gives canonical_json's bytes (text,
+    integers, booleans, null) and with canonical_json otherwise: every code point, integers at and
+    past 64 bits, lone surrogates (which orjson refuses) and floats give what canonical_json gives."""
+    from duidan import store
+    from duidan.store import _CONTENT_COLUMNS, chain_content
+
+    def canonical(row: dict) -> str:
+        return canonical_json({"table": "reviews", **{c: row.get(c) for c in _CONTENT_COLUMNS["reviews"]}})
+
+    fallbacks = []
+    monkeypatch.setattr(store, "canonical_json", lambda obj: fallbacks.append(obj) or canonical_json(obj))
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    texts = ["".join(chars[i:i + 4096]) for i in range(0, len(chars), 4096)]
+    plain = texts + ['"\\/\x00\x1f\x7f\u2028\u2029', 0, -1, 2**63 - 1, -2**63, 2**64 - 1, True, False, None]
+    for v in plain:
+        row = {"run_id": 7, "case_id": "C-1", "reason": v}
+        assert chain_content("reviews", row) == canonical(row), repr(v)[:40]
+    assert not fallbacks   # these went the orjson way
+    others = ["\ud800", "a\udfff", 2**64, -2**63 - 1, 10**300, 1.5, 1e16, float("inf")]
+    for v in others:
+        row = {"run_id": 7, "case_id": "C-1", "reason": v}
+        assert chain_content("reviews", row) == canonical(row), repr(v)[:40]
+    assert len(fallbacks) == len(others)
+    packed = {"run_id": 1, "case_row": 2, "case_id": "C", "digest": "sha256:x", "body": b"zabc"}
+    assert chain_content("determinations", packed) == chain_content("determinations", dict(packed, body=memoryview(b"zabc")))
