@@ -1,5 +1,5 @@
 """The store of batch review: runs, cases, determinations, recommendations and rejects, on SQLite
-(the embedded default) or PostgreSQL. The only module that imports sqlalchemy.
+(the embedded default) or PostgreSQL. The only module that imports sqlmodel / sqlalchemy.
 
 Tables (schema version 3, recorded in `schema_info`; created on first use):
 
@@ -57,6 +57,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlmodel import Field, SQLModel
 
 from .documents import canonical_json
 from .packing import Packer, PackError, shared_objects, unpack
@@ -78,134 +79,166 @@ DatabaseError = sa.exc.SQLAlchemyError
 
 
 # ---------------------------------------------------------------- tables
-# SQLAlchemy Core tables, not ORM models: the store reads and writes rows as plain data, and the
-# models' classes (sqlmodel, the ORM, pydantic) cost every process that opens a store, each batch
-# worker included, a quarter of a second to import and build.
 
-METADATA = sa.MetaData()
-
-
-def _req(name: str, type_=sa.String, *args, **kw) -> sa.Column:
-    return sa.Column(name, type_, *args, nullable=False, **kw)
+class SchemaInfo(SQLModel, table=True):
+    __tablename__ = "schema_info"
+    key: str = Field(primary_key=True)
+    value: str
 
 
-def _opt(name: str, type_=sa.String, *args, **kw) -> sa.Column:
-    return sa.Column(name, type_, *args, nullable=True, **kw)
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)          # hash of the rulebook digest and the input digests
+    rulebook_name: str
+    rulebook_edition: str
+    rulebook_digest: str
+    inputs: str = Field(sa_type=sa.Text)   # JSON: [{"path", "digest", "role"}] as first given
+    started_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    read_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    finished_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    read: int | None = None
+    evaluated: int | None = None
+    rejected: int | None = None
 
 
-def _id() -> sa.Column:
-    return sa.Column("id", sa.Integer, primary_key=True)
+class RulebookRow(SQLModel, table=True):
+    """Rulebooks by content: a run's determinations can be re-derived under the exact rules."""
+    __tablename__ = "rulebooks"
+    digest: str = Field(primary_key=True)
+    name: str
+    edition: str
+    body: str = Field(sa_type=sa.Text)     # canonical JSON; hashes to `digest`
 
 
-def _run_id(**kw) -> sa.Column:
-    return _req("run_id", sa.Integer, sa.ForeignKey("runs.id"), **kw)
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    # A record is keyed by where it was read; a case id may be read twice (workers read in
+    # parallel), and settle_duplicates() leaves one pending row per id before anything is evaluated.
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "source_digest", "line"),
+        sa.Index("ix_cases_case", "run_id", "case_id"),
+        sa.Index("ix_cases_claim", "run_id", "status", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_id: str
+    source: str                            # the input path as first given (for messages)
+    source_digest: str                     # the input's content: what identifies the record
+    line: int                              # 0: the whole file
+    input_digest: str                      # hash of the case record (canonical JSON)
+    body: bytes = Field(sa_type=sa.LargeBinary)   # the case record, canonical JSON, packed
+    status: str = "pending"                # pending | done | rejected | withdrawn
+    done_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    done_by: str | None = None             # host:pid of the process that stored the outcome
 
 
-def _links(index: bool = False) -> list[sa.Column]:
-    # chain_seq: the row's position in the store's chain (verify reads it all: no index, but for
-    # reviews); prev_hash: the previous link's row_hash (GENESIS for the first); row_hash:
-    # sha256(prev_hash + canonical content)
-    return [_opt("chain_seq", sa.Integer, index=index or None), _opt("prev_hash"), _opt("row_hash")]
+class DeterminationRow(SQLModel, table=True):
+    __tablename__ = "determinations"
+    __table_args__ = (sa.UniqueConstraint("run_id", "case_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_row: int = Field(foreign_key="cases.id", unique=True)
+    case_id: str
+    digest: str
+    body: bytes = Field(sa_type=sa.LargeBinary)   # canonical JSON (docs/determination-format.md), packed
+    chain_seq: int | None = Field(default=None)   # position in the store's chain (verify reads it all; no index)
+    prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
+    row_hash: str | None = None            # sha256(prev_hash + canonical content)
 
 
-SCHEMA_INFO = sa.Table("schema_info", METADATA, sa.Column("key", sa.String, primary_key=True), _req("value"))
+class RecommendationRow(SQLModel, table=True):
+    __tablename__ = "recommendations"
+    __table_args__ = (sa.UniqueConstraint("run_id", "rec_id"), sa.Index("ix_recs_case", "run_id", "case_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_id: str
+    rec_id: str
+    track: str
+    subject_kind: str
+    subject: str
+    subject_name: str
+    unit: str
+    tier: str
+    post: str | None
+    grade: str
+    outcome: str
+    standing: str                          # established | opened | out_of_force
+    form: str | None
+    sanction: str | None
+    measures: str                          # space-separated
+    clauses: str                           # space-separated clause ids (one row each below)
+    rules: str                             # space-separated rule ids
+    findings: str
+    violations: str                        # (the reason sentence is a view: in the determination)
+    chain_seq: int | None = Field(default=None)   # position in the store's chain (verify reads it all; no index)
+    prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
+    row_hash: str | None = None            # sha256(prev_hash + canonical content)
 
-RUNS = sa.Table(
-    "runs", METADATA, _id(),
-    _req("key", unique=True),              # hash of the rulebook digest and the input digests
-    _req("rulebook_name"), _req("rulebook_edition"), _req("rulebook_digest"),
-    _req("inputs", sa.Text),               # JSON: [{"path", "digest", "role"}] as first given
-    _req("started_at", sa.DateTime(timezone=True)),
-    _opt("read_at", sa.DateTime(timezone=True)), _opt("finished_at", sa.DateTime(timezone=True)),
-    _opt("read", sa.Integer), _opt("evaluated", sa.Integer), _opt("rejected", sa.Integer),
-)
 
-# Rulebooks by content: a run's determinations can be re-derived under the exact rules.
-RULEBOOKS = sa.Table(
-    "rulebooks", METADATA, sa.Column("digest", sa.String, primary_key=True), _req("name"), _req("edition"),
-    _req("body", sa.Text),                 # canonical JSON; hashes to `digest`
-)
+class RecommendationClauseRow(SQLModel, table=True):
+    __tablename__ = "recommendation_clauses"
+    __table_args__ = {"sqlite_with_rowid": False}   # the key is the row: half the bytes on SQLite
+    run_id: int = Field(foreign_key="runs.id", primary_key=True)
+    rec_id: str = Field(primary_key=True)
+    clause_id: str = Field(primary_key=True)
+    list: str
+    edition: str
 
-# A record is keyed by where it was read; a case id may be read twice (workers read in parallel),
-# and settle_duplicates() leaves one pending row per id before anything is evaluated.
-CASES = sa.Table(
-    "cases", METADATA, _id(), _run_id(), _req("case_id"),
-    _req("source"),                        # the input path as first given (for messages)
-    _req("source_digest"),                 # the input's content: what identifies the record
-    _req("line", sa.Integer),              # 0: the whole file
-    _req("input_digest"),                  # hash of the case record (canonical JSON)
-    _req("body", sa.LargeBinary),          # the case record, canonical JSON, packed
-    _req("status", default="pending"),     # pending | done | rejected | withdrawn
-    _opt("done_at", sa.DateTime(timezone=True)),
-    _opt("done_by"),                       # host:pid of the process that stored the outcome
-    sa.UniqueConstraint("run_id", "source_digest", "line"),
-    sa.Index("ix_cases_case", "run_id", "case_id"),
-    sa.Index("ix_cases_claim", "run_id", "status", "id"),
-)
 
-DETERMINATIONS = sa.Table(
-    "determinations", METADATA, _id(), _run_id(),
-    _req("case_row", sa.Integer, sa.ForeignKey("cases.id"), unique=True), _req("case_id"), _req("digest"),
-    _req("body", sa.LargeBinary),          # canonical JSON (docs/determination-format.md), packed
-    *_links(),
-    sa.UniqueConstraint("run_id", "case_id"),
-)
+class ContentRow(SQLModel, table=True):
+    """Rulebook content determinations cite, once per store (engine/packing.py)."""
+    __tablename__ = "contents"
+    digest: str = Field(primary_key=True)  # the first 16 hex digits of the sha256 of `body`
+    body: str = Field(sa_type=sa.Text)     # canonical JSON
 
-RECOMMENDATIONS = sa.Table(
-    "recommendations", METADATA, _id(), _run_id(), _req("case_id"), _req("rec_id"), _req("track"),
-    _req("subject_kind"), _req("subject"), _req("subject_name"), _req("unit"), _req("tier"), _opt("post"),
-    _req("grade"), _req("outcome"),
-    _req("standing"),                      # established | opened | out_of_force
-    _opt("form"), _opt("sanction"),
-    _req("measures"),                      # space-separated
-    _req("clauses"),                       # space-separated clause ids (one row each below)
-    _req("rules"),                         # space-separated rule ids
-    _req("findings"),
-    _req("violations"),                    # (the reason sentence is a view: in the determination)
-    *_links(),
-    sa.UniqueConstraint("run_id", "rec_id"), sa.Index("ix_recs_case", "run_id", "case_id"),
-)
 
-RECOMMENDATION_CLAUSES = sa.Table(
-    "recommendation_clauses", METADATA, _run_id(primary_key=True),
-    _req("rec_id", primary_key=True), _req("clause_id", primary_key=True), _req("list"), _req("edition"),
-    sqlite_with_rowid=False,               # the key is the row: half the bytes on SQLite
-)
+class RejectRow(SQLModel, table=True):
+    __tablename__ = "rejects"
+    __table_args__ = (sa.UniqueConstraint("run_id", "source_digest", "line"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    source: str
+    source_digest: str
+    line: int
+    case_id: str | None = None
+    stage: str                             # read | evaluate
+    reason: str = Field(sa_type=sa.Text)
 
-# Rulebook content determinations cite, once per store (engine/packing.py).
-CONTENTS = sa.Table(
-    "contents", METADATA,
-    sa.Column("digest", sa.String, primary_key=True),   # the first 16 hex digits of the sha256 of `body`
-    _req("body", sa.Text),                 # canonical JSON
-)
 
-REJECTS = sa.Table(
-    "rejects", METADATA, _id(), _run_id(), _req("source"), _req("source_digest"), _req("line", sa.Integer),
-    _opt("case_id"),
-    _req("stage"),                         # read | evaluate
-    _req("reason", sa.Text),
-    sa.UniqueConstraint("run_id", "source_digest", "line"),
-)
+class ReviewRow(SQLModel, table=True):
+    """A reviewer's decision on one recommendation; the machine's row is never changed."""
+    __tablename__ = "reviews"
+    __table_args__ = (sa.Index("ix_reviews_rec", "run_id", "rec_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id")
+    case_id: str
+    rec_id: str
+    decision: str                          # accept | modify | reject
+    form: str | None = None                # modify: the form the reviewer decided
+    sanction: str | None = None
+    reason: str = Field(sa_type=sa.Text)
+    reviewer: str
+    at: str                                # ISO 8601 UTC, as text: hashes the same on every backend
+    chain_seq: int | None = Field(default=None, index=True)   # position in the store's chain
+    prev_hash: str | None = None           # the previous link's row_hash (GENESIS for the first)
+    row_hash: str | None = None            # sha256(prev_hash + canonical content)
 
-# A reviewer's decision on one recommendation; the machine's row is never changed.
-REVIEWS = sa.Table(
-    "reviews", METADATA, _id(), _run_id(), _req("case_id"), _req("rec_id"),
-    _req("decision"),                      # accept | modify | reject
-    _opt("form"),                          # modify: the form the reviewer decided
-    _opt("sanction"), _req("reason", sa.Text), _req("reviewer"),
-    _req("at"),                            # ISO 8601 UTC, as text: hashes the same on every backend
-    *_links(index=True),
-    sa.Index("ix_reviews_rec", "run_id", "rec_id"),
-)
 
-# The last link of the store's chain: one row (id 1), locked by every append.
-CHAIN_HEAD = sa.Table("chain_head", METADATA, _id(), _req("seq", sa.Integer), _req("hash"))
+class ChainHead(SQLModel, table=True):
+    """The last link of the store's chain: one row (id 1), locked by every append."""
+    __tablename__ = "chain_head"
+    id: int = Field(primary_key=True)
+    seq: int
+    hash: str
 
-CHAINED = {"determinations": DETERMINATIONS, "recommendations": RECOMMENDATIONS, "reviews": REVIEWS}
+
+CHAINED = {"determinations": DeterminationRow, "recommendations": RecommendationRow, "reviews": ReviewRow}
 
 
 # Plain str names: a column's name is a str subclass, which orjson refuses as a key (chain_content).
-_CONTENT_COLUMNS = {name: tuple(str(c.name) for c in t.c if c.name not in CHAIN_COLUMNS) for name, t in CHAINED.items()}
+_CONTENT_COLUMNS = {t: tuple(str(c.name) for c in m.__table__.c if c.name not in CHAIN_COLUMNS)
+                    for t, m in CHAINED.items()}
 
 
 def chain_content(table: str, row: dict) -> str:
@@ -359,12 +392,16 @@ def _utc(t: dt.datetime | None) -> dt.datetime | None:
     return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
 
 
+def _t(model) -> sa.Table:
+    return model.__table__
+
+
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
 
-def _insert_many(conn: Connection, table: sa.Table, rows: list[dict], new_only: bool = False) -> None:
+def _insert_many(conn: Connection, model, rows: list[dict], new_only: bool = False) -> None:
     """Insert rows that all have the same keys. SQLAlchemy's own executemany turns every row into
     parameters through the table's bind processors: for these columns (text, integers, bytes) they
     change nothing, and cost as much as the database's own work on the rows. So: PostgreSQL's COPY
@@ -373,7 +410,7 @@ def _insert_many(conn: Connection, table: sa.Table, rows: list[dict], new_only: 
     (invariant 1; COPY cannot do that)."""
     cols = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
-    into = f"{quote(table.name)} ({', '.join(quote(c) for c in cols)})"
+    into = f"{quote(_t(model).name)} ({', '.join(quote(c) for c in cols)})"
     values = [tuple(r[c] for c in cols) for r in rows]
     if conn.dialect.name == "postgresql" and not new_only:
         sql = f"COPY {into} FROM STDIN"
@@ -454,8 +491,8 @@ class Store:
             if self.backend == "postgresql":
                 # Two processes creating the schema at once would race on the catalog.
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-            METADATA.create_all(conn)
-            t = SCHEMA_INFO
+            SQLModel.metadata.create_all(conn)
+            t = _t(SchemaInfo)
             found = conn.execute(sa.select(t.c.value).where(t.c.key == "schema_version")).scalar()
             if found is None:
                 conn.execute(t.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
@@ -467,20 +504,20 @@ class Store:
                         "release that wrote it, or re-run the batch into a new database)" if found == "2" else "")
                 raise StoreError(f"database {self.url} has store schema version {found}; this duidan "
                                  f"reads version {SCHEMA_VERSION}{hint}")
-            conn.execute(self._insert_new(CHAIN_HEAD).values(id=1, seq=0, hash=GENESIS))
+            conn.execute(self._insert_new(ChainHead).values(id=1, seq=0, hash=GENESIS))
 
     def schema_version(self) -> int:
-        t = SCHEMA_INFO
+        t = _t(SchemaInfo)
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(t.c.value).where(t.c.key == "schema_version")).scalar_one())
 
-    def _insert_new(self, table: sa.Table):
+    def _insert_new(self, model):
         """INSERT … ON CONFLICT DO NOTHING: re-adding an existing row is a no-op (invariant 1)."""
         if self.backend == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        return insert(table).on_conflict_do_nothing()
+        return insert(_t(model)).on_conflict_do_nothing()
 
     # ------------------------------------------------------------ runs
 
@@ -488,11 +525,11 @@ class Store:
                  rulebook_body: str) -> tuple[Run, bool]:
         """The run with this key, created if new; (run, created). The rulebook's content is kept
         once per digest, beside the run."""
-        t = RUNS
+        t = _t(RunRow)
         with self._write() as conn:
-            conn.execute(self._insert_new(RULEBOOKS).values(
+            conn.execute(self._insert_new(RulebookRow).values(
                 digest=rulebook["digest"], name=rulebook["name"], edition=rulebook["edition"], body=rulebook_body))
-            created = conn.execute(self._insert_new(RUNS).values(
+            created = conn.execute(self._insert_new(RunRow).values(
                 key=key, rulebook_name=rulebook["name"], rulebook_edition=rulebook["edition"],
                 rulebook_digest=rulebook["digest"], inputs=json.dumps(inputs, ensure_ascii=False),
                 started_at=_now()).returning(t.c.id)).first() is not None
@@ -501,18 +538,18 @@ class Store:
 
     def rulebook(self, digest: str) -> str | None:
         """The canonical JSON of a stored rulebook (see duidan.rulebook.rulebook_from_canonical)."""
-        t = RULEBOOKS
+        t = _t(RulebookRow)
         with self.engine.connect() as conn:
             return conn.execute(sa.select(t.c.body).where(t.c.digest == digest)).scalar_one_or_none()
 
     def run(self, run_id: int) -> Run | None:
-        t = RUNS
+        t = _t(RunRow)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t).where(t.c.id == run_id)).one_or_none()
         return _run(row) if row is not None else None
 
     def runs(self) -> list[Run]:
-        t = RUNS
+        t = _t(RunRow)
         with self.engine.connect() as conn:
             return [_run(r) for r in conn.execute(sa.select(t).order_by(t.c.id))]
 
@@ -527,11 +564,11 @@ class Store:
                              "line": c.line, "input_digest": c.input_digest, "body": body, "status": "pending"})
             with self._write() as conn:
                 new = self._add_contents(conn, contents)
-                _insert_many(conn, CASES, rows, new_only=True)
+                _insert_many(conn, CaseRow, rows, new_only=True)
             self._stored_contents |= new   # only what committed is known to be stored
         for part in _chunks(rejects, chunk):
             with self._write() as conn:
-                conn.execute(self._insert_new(REJECTS), [
+                conn.execute(self._insert_new(RejectRow), [
                     {"run_id": run_id, "source": r.source, "source_digest": r.source_digest, "line": r.line,
                      "case_id": r.case_id, "stage": "read", "reason": r.reason} for r in part])
 
@@ -541,7 +578,7 @@ class Store:
         the first stays, the others are withdrawn as copies; different cases under one id: all are
         withdrawn, since nothing says which is right. A withdrawn row gets a reject saying why.
         One transaction, idempotent; returns how many rows are withdrawn."""
-        c = CASES
+        c = _t(CaseRow)
         with self._write() as conn:
             ids = conn.execute(sa.select(c.c.case_id).where(c.c.run_id == run_id).group_by(c.c.case_id)
                                .having(sa.func.count() > 1)).scalars().all()
@@ -565,17 +602,17 @@ class Store:
             for part in _chunks(withdrawn, 500):
                 conn.execute(c.update().where(c.c.id.in_(part), c.c.status == "pending").values(status="withdrawn"))
             if rejects:
-                conn.execute(self._insert_new(REJECTS), rejects)
+                conn.execute(self._insert_new(RejectRow), rejects)
         return len(withdrawn)
 
     def mark_read(self, run_id: int, read: int) -> None:
-        t = RUNS
+        t = _t(RunRow)
         with self._write() as conn:
             conn.execute(t.update().where(t.c.id == run_id, t.c.read.is_(None)).values(read=read, read_at=_now()))
 
     def counts(self, run_id: int) -> dict[str, int]:
         """{'pending', 'evaluated', 'rejected'} as stored now."""
-        c, d, r = CASES, DETERMINATIONS, REJECTS
+        c, d, r = _t(CaseRow), _t(DeterminationRow), _t(RejectRow)
         with self.engine.connect() as conn:
             pending = conn.execute(sa.select(sa.func.count()).where(c.c.run_id == run_id, c.c.status == "pending"))
             evaluated = conn.execute(sa.select(sa.func.count()).where(d.c.run_id == run_id))
@@ -592,7 +629,7 @@ class Store:
         if n["evaluated"] + n["rejected"] != run.read:
             raise StoreError(f"run {run_id}: {n['evaluated']} evaluated + {n['rejected']} rejected "
                              f"!= {run.read} read; the store is inconsistent")
-        t = RUNS
+        t = _t(RunRow)
         with self._write() as conn:
             conn.execute(t.update().where(t.c.id == run_id, t.c.finished_at.is_(None))
                          .values(finished_at=_now(), evaluated=n["evaluated"], rejected=n["rejected"]))
@@ -602,7 +639,7 @@ class Store:
 
     def pending_rows(self, run_id: int) -> list[int]:
         """Row ids of the run's pending cases, in order (what the parent shares out to workers)."""
-        c = CASES
+        c = _t(CaseRow)
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(c.c.id).where(c.c.run_id == run_id, c.c.status == "pending")
                                      .order_by(c.c.id)).scalars())
@@ -610,7 +647,7 @@ class Store:
     def claim_rows(self, run_id: int, rows: list[int]) -> Claim:
         """Those of `rows` that are still pending (and, on PostgreSQL, not held by another process),
         in id order: a worker's assigned share."""
-        c = CASES
+        c = _t(CaseRow)
         q = (sa.select(c.c.id, c.c.case_id, c.c.source, c.c.source_digest, c.c.line, c.c.body)
              .where(c.c.run_id == run_id, c.c.status == "pending", c.c.id.in_(rows)).order_by(c.c.id))
         return self._claim(q)
@@ -654,7 +691,7 @@ class Store:
 
     def _store_outcomes(self, conn: Connection, items: list[WorkItem], run_id: int,
                         outcomes: list[Evaluated | Rejected], done_by: str) -> tuple[int, set[str]]:
-        c = CASES
+        c = _t(CaseRow)
         now = _now()
         by_row = {it.row: (it, out) for it, out in zip(items, outcomes, strict=True)}
         won: set[int] = set()
@@ -686,10 +723,10 @@ class Store:
             clauses += [dict(r, run_id=run_id) for r in out.clauses]
         self._link(conn, links)
         new = self._add_contents(conn, contents)
-        for table, rows in ((DETERMINATIONS, dets), (RECOMMENDATIONS, recs),
-                            (RECOMMENDATION_CLAUSES, clauses), (REJECTS, rejects)):
+        for model, rows in ((DeterminationRow, dets), (RecommendationRow, recs),
+                            (RecommendationClauseRow, clauses), (RejectRow, rejects)):
             if rows:
-                _insert_many(conn, table, rows)
+                _insert_many(conn, model, rows)
         return len(won), new
 
     def _add_contents(self, conn: Connection, contents: dict[str, str]) -> set[str]:
@@ -697,7 +734,7 @@ class Store:
         their keys, for the caller to remember once it commits."""
         new = {k for k in contents if k not in self._stored_contents}
         if new:
-            conn.execute(self._insert_new(CONTENTS), [{"digest": k, "body": contents[k]} for k in sorted(new)])
+            conn.execute(self._insert_new(ContentRow), [{"digest": k, "body": contents[k]} for k in sorted(new)])
         return new
 
     # ------------------------------------------------------------ the chain and reviews
@@ -707,7 +744,7 @@ class Store:
         locked first, so concurrent writers append one after another and never fork the chain."""
         if not rows:
             return
-        h = CHAIN_HEAD
+        h = _t(ChainHead)
         q = sa.select(h.c.seq, h.c.hash).where(h.c.id == 1)
         if self.backend == "postgresql":
             q = q.with_for_update()
@@ -727,12 +764,12 @@ class Store:
                "at": _now().isoformat(timespec="seconds")}
         with self._write() as conn:
             self._link(conn, [("reviews", row)])
-            conn.execute(REVIEWS.insert(), [row])
+            conn.execute(_t(ReviewRow).insert(), [row])
         return row
 
     def reviews(self, run_id: int | None = None, rec_id: str | None = None) -> list[dict]:
         """Reviews in the order they were made (chain order)."""
-        t = REVIEWS
+        t = _t(ReviewRow)
         q = sa.select(*[c for c in t.c if c.name not in CHAIN_COLUMNS])
         if run_id is not None:
             q = q.where(t.c.run_id == run_id)
@@ -747,10 +784,10 @@ class Store:
         contents, None when that fails (a damaged value or a missing content row)."""
         out = []
         with self.engine.connect() as conn:
-            head = conn.execute(sa.select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash)).mappings().first()
+            head = conn.execute(sa.select(_t(ChainHead).c.seq, _t(ChainHead).c.hash)).mappings().first()
             content = self._contents(conn)
-            for table, t in CHAINED.items():
-                for r in conn.execute(sa.select(t)).mappings():
+            for table, model in CHAINED.items():
+                for r in conn.execute(sa.select(_t(model))).mappings():
                     row = dict(r)
                     key = {k: row[k] for k in ("run_id", "case_id", "rec_id") if k in row}
                     body = None
@@ -768,13 +805,13 @@ class Store:
 
     def contents(self) -> list[dict]:
         """Every stored content row ({'digest', 'body'}), by digest (verify checks each hashes to its key)."""
-        t = CONTENTS
+        t = _t(ContentRow)
         return self._all(sa.select(t.c.digest, t.c.body).order_by(t.c.digest))
 
     def _lookup(self, conn: Connection):
         """content(key) -> text or None, fetched as first asked for and kept: a key names its
         content (verify checks the rows themselves, with a fresh read)."""
-        t = CONTENTS
+        t = _t(ContentRow)
         cache = self._content_cache
 
         def content(key: str) -> str | None:
@@ -785,16 +822,16 @@ class Store:
 
     def _contents(self, conn: Connection) -> dict[str, str]:
         # The table holds the clauses a store's determinations cite: hundreds of rows, not millions.
-        t = CONTENTS
+        t = _t(ContentRow)
         return dict(conn.execute(sa.select(t.c.digest, t.c.body)).all())
 
     def rulebooks(self) -> list[dict]:
-        t = RULEBOOKS
+        t = _t(RulebookRow)
         return self._all(sa.select(t.c.digest, t.c.name, t.c.edition, t.c.body).order_by(t.c.digest))
 
     def find_recommendation(self, rec_id: str, run_id: int | None = None) -> dict | None:
         """A stored recommendation row by id: in `run_id`, or in the latest run that has it."""
-        t = RECOMMENDATIONS
+        t = _t(RecommendationRow)
         q = sa.select(*[c for c in t.c if c.name not in CHAIN_COLUMNS]).where(t.c.rec_id == rec_id)
         if run_id is not None:
             q = q.where(t.c.run_id == run_id)
@@ -803,7 +840,7 @@ class Store:
 
     def find_case(self, case_id: str, run_id: int | None = None) -> int | None:
         """The run of a stored determination of `case_id`: `run_id`, or the latest that has one."""
-        t = DETERMINATIONS
+        t = _t(DeterminationRow)
         q = sa.select(t.c.run_id).where(t.c.case_id == case_id)
         if run_id is not None:
             q = q.where(t.c.run_id == run_id)
@@ -813,7 +850,7 @@ class Store:
     def determinations(self, run_id: int) -> list[dict]:
         """{'case_id', 'digest', 'body'} of every determination of a run, by case id; `body` is the
         canonical JSON as it was stored ("" when the stored value is damaged)."""
-        t = DETERMINATIONS
+        t = _t(DeterminationRow)
         q = sa.select(t.c.case_id, t.c.digest, t.c.body).where(t.c.run_id == run_id).order_by(t.c.case_id)
         with self.engine.connect() as conn:
             content = self._lookup(conn)
@@ -822,7 +859,7 @@ class Store:
 
     def case_records(self, run_id: int) -> dict[str, str]:
         """case id -> the case record as read (canonical JSON), for every case of a run."""
-        c = CASES
+        c = _t(CaseRow)
         with self.engine.connect() as conn:
             content = self._lookup(conn)
             return {cid: _text(body, content) for cid, body in conn.execute(
@@ -835,7 +872,7 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def recommendations(self, run_id: int) -> list[dict]:
-        t = RECOMMENDATIONS
+        t = _t(RecommendationRow)
         cols = [x for x in t.c if x.name not in ("run_id", *CHAIN_COLUMNS)]
         return self._all(sa.select(*cols).where(t.c.run_id == run_id).order_by(t.c.case_id, t.c.rec_id))
 
@@ -844,7 +881,7 @@ class Store:
         {'outcome' | 'track' | 'tier': [(value, n)], 'form': [(form, sanction, n)] and 'unit':
         [(unit, tier, n)] of accountable ones, 'clause': [(clause, list, n)] and 'unit_clause':
         [(unit, clause, n)] of their clause citations}."""
-        r, k = RECOMMENDATIONS, RECOMMENDATION_CLAUSES
+        r, k = _t(RecommendationRow), _t(RecommendationClauseRow)
         n = sa.func.count()
         mine = r.c.run_id == run_id
         held = sa.and_(mine, r.c.outcome == "accountable")
@@ -865,7 +902,7 @@ class Store:
 
     def rules_of(self, run_id: int, rec_ids: list[str]) -> dict[str, str]:
         """rec id -> its rules (space-separated), for the given recommendations (the reviewed ones)."""
-        t = RECOMMENDATIONS
+        t = _t(RecommendationRow)
         out: dict[str, str] = {}
         with self.engine.connect() as conn:
             for part in _chunks(sorted(set(rec_ids)), 500):
@@ -875,7 +912,7 @@ class Store:
 
     def breaches(self, run_id: int) -> list[dict]:
         """(unit, tier, clause, list) per accountable recommendation citing a clause."""
-        r, k = RECOMMENDATIONS, RECOMMENDATION_CLAUSES
+        r, k = _t(RecommendationRow), _t(RecommendationClauseRow)
         q = (sa.select(r.c.unit, r.c.tier, k.c.clause_id, k.c.list, r.c.rec_id)
              .join(k, sa.and_(k.c.run_id == r.c.run_id, k.c.rec_id == r.c.rec_id))
              .where(r.c.run_id == run_id, r.c.outcome == "accountable")
@@ -884,7 +921,7 @@ class Store:
 
     def cases(self, run_id: int) -> list[dict]:
         """Every case read in a run: its input digest, status, and determination digest if any."""
-        c, d = CASES, DETERMINATIONS
+        c, d = _t(CaseRow), _t(DeterminationRow)
         q = (sa.select(c.c.case_id, c.c.source, c.c.line, c.c.input_digest, c.c.status, c.c.done_by,
                        d.c.digest)
              .join(d, d.c.case_row == c.c.id, isouter=True)
@@ -893,14 +930,14 @@ class Store:
 
     def case_record(self, run_id: int, case_id: str) -> dict | None:
         """The case as it was read (a CSV row group becomes a case file's content)."""
-        c = CASES
+        c = _t(CaseRow)
         with self.engine.connect() as conn:
             body = conn.execute(sa.select(c.c.body).where(c.c.run_id == run_id, c.c.case_id == case_id,
                                                           c.c.status != "withdrawn")).scalar()
             return _json(body, f"case {case_id} of run {run_id}", self._lookup(conn)) if body is not None else None
 
     def determination(self, run_id: int, case_id: str) -> dict | None:
-        d = DETERMINATIONS
+        d = _t(DeterminationRow)
         with self.engine.connect() as conn:
             body = conn.execute(sa.select(d.c.body).where(d.c.run_id == run_id, d.c.case_id == case_id)).scalar()
             if body is None:
@@ -908,7 +945,7 @@ class Store:
             return _json(body, f"determination of {case_id} in run {run_id}", self._lookup(conn))
 
     def rejects(self, run_id: int) -> list[dict]:
-        t = REJECTS
+        t = _t(RejectRow)
         q = (sa.select(t.c.source, t.c.source_digest, t.c.line, t.c.case_id, t.c.stage, t.c.reason)
              .where(t.c.run_id == run_id).order_by(t.c.source_digest, t.c.line))
         return self._all(q)
