@@ -127,6 +127,19 @@ def largest_accepted_factor(book, upto: int, wms) -> tuple[int, object]:
     return 1, None
 
 
+def compile_byte_code() -> None:
+    """Byte-code as an installed package has it (pip compiles a wheel's modules at install): an
+    editable checkout under PYTHONDONTWRITEBYTECODE=1 (as on the CI machine) would otherwise
+    compile every duidan module from source in every process it starts -- each batch, each of its
+    workers, each cold evaluate -- which the bare imports, read from site-packages, never pay."""
+    import compileall
+
+    import duidan
+    import duidan.cli
+    for d in sorted({Path(duidan.__file__).parent, Path(duidan.cli.__file__).parent}):
+        compileall.compile_dir(str(d), quiet=1)
+
+
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -310,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     pg = None if a.no_pg else a.pg
     factor = a.factor or (2 if mode == "smoke" else 10)
     t_start = time.perf_counter()
+    compile_byte_code()
 
     from duidan.api import Evaluator
     from duidan.case import load_case
@@ -419,16 +433,6 @@ def main(argv: list[str] | None = None) -> int:
 
         # --- cold start
         sec = "cold start"
-        # Byte-code as an installed package has it (pip compiles a wheel's modules at install): an
-        # editable checkout under PYTHONDONTWRITEBYTECODE=1 (as on the CI machine) would otherwise
-        # compile every duidan module from source at every start, which the bare imports, read
-        # from site-packages, never pay.
-        import compileall
-
-        import duidan
-        import duidan.cli
-        for d in sorted({Path(duidan.__file__).parent, Path(duidan.cli.__file__).parent}):
-            compileall.compile_dir(str(d), quiet=1)
         warm = dict(env)
         run_child([*DUIDAN, "evaluate", str(COLD_CASE)], env=warm)   # fills the rulebook cache
         nocache = dict(env, DUIDAN_NO_CACHE="1")
