@@ -429,8 +429,11 @@ class Rulebook(Model):
     def label(self, x: str | None) -> str:
         """The Chinese label of an id (views only): forms and circumstances from their tables,
         everything else from the domain."""
-        found = self._form_labels.get(x) if x else None
-        return found if found is not None else self.domain.label(x)
+        return self._labels.get(x, x) if x else ""
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        return {**self.domain._labels, **self._form_labels}
 
     @cached_property
     def _form_labels(self) -> dict[str, str]:
