@@ -63,3 +63,22 @@ def test_the_batch_stages_script_times_every_stage(tmp_path):
         assert len(store.determinations(1)) == 4
     finally:
         store.close()
+
+
+def test_the_evaluate_stages_script_times_every_stage(tmp_path):
+    """benchmarks/evaluate_stages.py on a few generated cases: a row per stage and the total."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import gen_cases
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    import random
+
+    rnd = random.Random(7)
+    for i in range(4):
+        (tmp_path / f"g{i}.json").write_text(json.dumps(gen_cases.case(i, rnd), ensure_ascii=False), encoding="utf-8")
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "evaluate_stages.py"), str(tmp_path), "--passes", "1"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and not line.startswith("| stage")]
+    assert len(rows) == 7 and rows[-1].startswith("| all |"), r.stdout
